@@ -1,0 +1,25 @@
+"""AMPA receptor current (single exponential, Brunel & Wang 2001).
+
+References
+----------
+Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85.
+"""
+from brian2 import ms, mV, nS
+
+from .base import Parameter
+from .synaptic import ExponentialSynapse
+
+BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
+
+
+class AMPA(ExponentialSynapse):
+    """AMPA current ``I_AMPA = g_AMPA s_AMPA (v - E_AMPA)``; uses ``v``."""
+
+    name = "AMPA"
+    reference = BW
+    parameters = (
+        Parameter("g_AMPA", 2.08 * nS, nS, "maximal AMPA conductance (external input synapse)",
+                  BW + ", Table 1"),
+        Parameter("E_AMPA", 0 * mV, mV, "AMPA reversal potential", BW),
+        Parameter("tau_AMPA", 2 * ms, ms, "AMPA decay time constant", BW),
+    )

@@ -1,0 +1,144 @@
+"""The interface every experiment follows.
+
+An experiment is a subclass of :class:`Experiment` that declares
+
+* ``name``, ``title`` and a docstring saying what it shows;
+* ``settings``: its parameters and sweep dimensions (:class:`Setting`);
+  the parameters of the channels it lists in ``channel_classes`` are
+  settable too, under their own names (``--set Kd0_ROMK=1mM``);
+* ``stochastic``: whether it draws random numbers; then a ``replicates``
+  setting and a ``seed`` column are added, and condition ``seed`` seeds every
+  random draw of that condition (common random numbers: the same seed gives
+  the same inputs at every Mg value, whatever the batch layout);
+* :meth:`Experiment.build`: builds a simulation for ``n`` conditions that is
+  run once per batch of conditions (compiled once, rerun with new values);
+* :meth:`Experiment.plot`: draws the figure from the result tables alone.
+
+The sweep engine (:mod:`experiments.sweep`) does everything else: the grid,
+batching, storage, resume, parallel execution, progress and provenance.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Mapping, Sequence
+
+from channels.base import Channel
+
+from .settings import Setting, UsageError
+from .table import Table
+
+#: A batch runner: takes the conditions of one batch (dicts of setting values)
+#: and returns, per condition, a list of result rows (dicts). A row may carry
+#: ``"_table": "NAME"`` to go to the side table ``NAME`` instead of the main one.
+BatchRunner = Callable[[Sequence[Mapping[str, Any]]], list[list[dict]]]
+
+
+def channel_settings(channel_classes: Sequence[type[Channel]]) -> tuple[Setting, ...]:
+    """Settings for every parameter of the given channels, in their display units."""
+    out = []
+    for cls in channel_classes:
+        for p in cls.parameters:
+            unit = None if p.dimensionless else p.unit
+            is_voltage = unit is not None and str(unit).endswith("V")
+            out.append(Setting(p.name, (p.magnitude(),), unit, p.meaning,
+                               p.source + (" [uncertain]" if p.uncertain else ""),
+                               minimum=None if is_voltage else 0.0))
+    return tuple(out)
+
+
+REPLICATES_MEANING = "number of replicate seeds per condition (common random numbers across Mg)"
+
+
+class Experiment:
+    """Base class of all experiments; see the module docstring."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    channel_classes: ClassVar[tuple[type[Channel], ...]] = ()
+    stochastic: ClassVar[bool] = False
+    default_replicates: ClassVar[tuple[int, int]] = (3, 1)  # (default, quick)
+    #: Most conditions simulated together in one batch.
+    batch_size: ClassVar[int] = 100_000
+    #: Documented output columns of the main table (checked by the tests).
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    # -- declared settings --------------------------------------------------
+    @classmethod
+    def all_settings(cls) -> dict[str, Setting]:
+        """Experiment settings, channel parameters and ``replicates``, by name."""
+        found: dict[str, Setting] = {}
+        extra = channel_settings(cls.channel_classes)
+        if cls.stochastic:
+            default, quick = cls.default_replicates
+            extra += (Setting("replicates", (default,), None, REPLICATES_MEANING,
+                              "chosen for error bars", quick=(quick,), minimum=1,
+                              maximum=1000, integer=True),)
+        for setting in cls.settings + extra:
+            if setting.name in found:
+                raise TypeError(f"{cls.__name__}: setting {setting.name!r} declared twice")
+            found[setting.name] = setting
+        return found
+
+    @classmethod
+    def setting(cls, name: str) -> Setting:
+        try:
+            return cls.all_settings()[name]
+        except KeyError:
+            raise UsageError(f"{cls.name} has no parameter {name!r}") from None
+
+    # -- helpers for subclasses -----------------------------------------------
+    @classmethod
+    def channel(cls, channel_class: type[Channel], fixed: Mapping[str, Any], **options) -> Channel:
+        """An instance of ``channel_class`` with the run's (unswept) parameter values."""
+        overrides = {}
+        for p in channel_class.parameters:
+            if p.name in fixed:
+                overrides[p.name] = fixed[p.name] if p.dimensionless else fixed[p.name] * p.unit
+        return channel_class(**options, **overrides)
+
+    @classmethod
+    def quantity(cls, name: str, value):
+        """A setting value as a Brian2 quantity in its unit (plain value if unitless)."""
+        setting = cls.setting(name)
+        return value if setting.unit is None else value * setting.unit
+
+    @classmethod
+    def per_neuron(cls, conditions: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
+                   mapping: Mapping[str, str]) -> dict[str, Any]:
+        """Per-neuron values for a batch: group variable -> quantity array.
+
+        ``mapping`` maps setting names to group variables (``{"mg_o": "Mg_o"}``);
+        channel parameters map to themselves. A swept setting gives one value
+        per condition, a fixed one the same value for all.
+        """
+        import numpy as np
+        mapping = dict(mapping)
+        for channel_class in cls.channel_classes:
+            for p in channel_class.parameters:
+                mapping.setdefault(p.name, p.name)
+        out = {}
+        for setting_name, variable in mapping.items():
+            if conditions and setting_name in conditions[0]:
+                raw = np.array([c[setting_name] for c in conditions], dtype=float)
+            elif setting_name in fixed:
+                raw = np.full(len(conditions), float(fixed[setting_name]))
+            else:
+                continue
+            out[variable] = cls.quantity(setting_name, raw)
+        return out
+
+    # -- to implement ---------------------------------------------------------
+    def validate(self, values: Mapping[str, tuple]) -> None:
+        """Check combinations of settings; raise :class:`UsageError` if invalid."""
+
+    def build(self, n: int, fixed: Mapping[str, Any]) -> BatchRunner:
+        """Build a simulation for ``n`` conditions; return its batch runner.
+
+        ``fixed`` holds the single value of every setting that is not swept.
+        Swept settings arrive with each condition.
+        """
+        raise NotImplementedError
+
+    def plot(self, tables: Mapping[str, Table]):
+        """Draw the figure from the result tables (``tables["main"]`` and side tables)."""
+        raise NotImplementedError

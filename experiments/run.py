@@ -1,0 +1,215 @@
+"""Running an experiment end to end: settings, sweep, tables, record, figure.
+
+:func:`resolve` merges defaults, ``--quick`` values, a TOML config and
+``--set`` flags (flags win) and validates all of it before anything is
+written. :func:`run` executes the sweep and writes into the output folder
+
+* ``NAME.csv`` (one row per condition, unit in each column name) and
+  ``NAME_<side>.csv`` for side tables (traces, rasters);
+* ``NAME.json``: every setting with its unit, meaning and source, the command
+  line, seed, package versions, git commit, backend and wall time;
+* ``NAME.png`` and ``NAME.svg``.
+
+:func:`replot` redraws the figure from the saved tables alone.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import platform
+import subprocess
+import sys
+import time
+import tomllib
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from . import get_experiment
+from .framework import Experiment
+from .settings import UsageError
+from .style import save_figure
+from .sweep import MAIN, execute, finish, make_backend, make_plan
+from .table import Table, atomic_write_text
+
+#: Order of ``hypomag list`` and ``hypomag run all``.
+ORDER = ("nmda_iv", "romk_iv", "excitability", "seizure", "k_secretion", "hypokalemia",
+         "hypomagnesemia")
+
+#: Keys of a TOML config besides the [set] table.
+CONFIG_KEYS = {"seed", "quick", "out", "workers", "scheduler", "batch_size", "zip", "set"}
+
+
+def parse_set_flags(items: Sequence[str]) -> dict[str, str]:
+    """``["mg_o=0.1,1", ...]`` to ``{"mg_o": "0.1,1"}``."""
+    out = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set {item!r}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def load_config(path: str | None) -> dict[str, Any]:
+    """Read and check a TOML config file; unknown keys are errors."""
+    if not path:
+        return {}
+    file = Path(path)
+    if not file.is_file():
+        raise UsageError(f"--config {path!r}: no such file")
+    try:
+        config = tomllib.loads(file.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--config {path!r}: not valid TOML ({str(exc).splitlines()[0]})") from None
+    unknown = set(config) - CONFIG_KEYS
+    if unknown:
+        raise UsageError(f"--config {path!r}: unknown key {sorted(unknown)[0]!r}; "
+                         f"allowed: {', '.join(sorted(CONFIG_KEYS))}")
+    if "set" in config and not isinstance(config["set"], dict):
+        raise UsageError(f"--config {path!r}: 'set' must be a table of NAME = VALUE")
+    return config
+
+
+def resolve(experiment: type[Experiment], quick: bool, config_set: Mapping[str, Any],
+            cli_set: Mapping[str, str], strict: bool = True) -> dict[str, tuple]:
+    """All setting values of one run: defaults, then quick, then config, then flags.
+
+    With ``strict=False`` names unknown to this experiment are skipped (used by
+    ``run all``, where a name needs to be known to at least one experiment).
+    """
+    settings = experiment.all_settings()
+    values = {name: s.values(quick) for name, s in settings.items()}
+    for origin, given in (("config", config_set), ("--set", cli_set)):
+        for name, raw in given.items():
+            if name not in settings:
+                if strict:
+                    raise UsageError(f"{origin} {name}={raw!r}: unknown parameter of "
+                                     f"{experiment.name}; allowed: {', '.join(settings)}")
+                continue
+            values[name] = settings[name].parse(raw, origin)
+    return values
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("hypomag", "brian2", "numpy", "matplotlib", "Cython"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def git_commit() -> str:
+    here = Path(__file__).resolve().parent
+    try:
+        result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=5)
+        commit = result.stdout.strip() if result.returncode == 0 else "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return commit + ("-dirty" if dirty and commit != "unknown" else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def record(experiment: type[Experiment], values: Mapping[str, tuple], plan, seed: int,
+           quick: bool, backend: str, wall: float, argv: Sequence[str], files: Sequence[str]) -> dict:
+    """The provenance record written beside the results."""
+    settings = experiment.all_settings()
+    return {
+        "experiment": experiment.name,
+        "title": experiment.title,
+        "command": " ".join(argv),
+        "seed": seed,
+        "quick": quick,
+        "settings": {
+            name: {"values": [_json_value(v) for v in values[name]],
+                   "unit": settings[name].unit_name,
+                   "meaning": settings[name].meaning,
+                   "source": settings[name].source}
+            for name in settings},
+        "dimensions": plan.dims,
+        "conditions": len(plan.conditions),
+        "batch_size": plan.batch_size,
+        "batches": len(plan.batches),
+        "backend": backend,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": round(wall, 3),
+        "files": list(files),
+    }
+
+
+def write_outputs(experiment: Experiment, tables: Mapping[str, Table], out: Path) -> list[str]:
+    """Write the tables and the figure; return the file names."""
+    name = experiment.name
+    files = []
+    for table_name, table in tables.items():
+        file = f"{name}.csv" if table_name == MAIN else f"{name}_{table_name}.csv"
+        table.write_csv(out / file)
+        files.append(file)
+    fig = experiment.plot(tables)
+    files += [p.name for p in save_figure(fig, out / name)]
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return files
+
+
+def run(name: str, out: Path, *, quick: bool = False, seed: int = 1,
+        config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, str] | None = None,
+        workers: int = 1, scheduler: str | None = None, batch_size: int | None = None,
+        zip_dims: Sequence[str] = (), resume: bool = False, argv: Sequence[str] = (),
+        strict: bool = True, progress: bool = True) -> dict[str, Table]:
+    """Run experiment ``name`` and write its results into ``out``; return the tables."""
+    experiment_class = get_experiment(name)
+    values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
+    experiment = experiment_class()
+    plan = make_plan(experiment, values, seed, zip_dims, batch_size)
+    start = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    backend = make_backend(workers, scheduler)
+    try:
+        tables = execute(plan, out, backend, resume=resume, progress=progress)
+    finally:
+        backend.close()
+    files = write_outputs(experiment, tables, out)
+    wall = time.perf_counter() - start
+    info = record(experiment_class, plan.values, plan, seed, quick, backend.name, wall,
+                  argv or sys.argv, files + [f"{name}.json"])
+    atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
+    finish(plan, out)
+    return tables
+
+
+def load_tables(name: str, out: Path) -> dict[str, Table]:
+    """The saved tables of experiment ``name`` in ``out`` (for ``--replot``)."""
+    out = Path(out)
+    main = out / f"{name}.csv"
+    if not main.is_file():
+        raise UsageError(f"--replot: no saved table {str(main)!r}; run the experiment first")
+    tables = {MAIN: Table.read_csv(main)}
+    for side in sorted(out.glob(f"{name}_*.csv")):
+        tables[side.stem[len(name) + 1:]] = Table.read_csv(side)
+    return tables
+
+
+def replot(name: str, out: Path) -> list[str]:
+    """Redraw the figure of experiment ``name`` from the tables saved in ``out``."""
+    experiment = get_experiment(name)()
+    tables = load_tables(name, out)
+    fig = experiment.plot(tables)
+    paths = save_figure(fig, Path(out) / name)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return [p.name for p in paths]

@@ -1,0 +1,143 @@
+"""Tidy tables: one row per condition, units in the column names.
+
+A :class:`Table` is a list of rows (dicts) with an ordered list of columns.
+It writes and reads plain CSV, so figures can be redrawn from disk
+(``--replot``) and any tool can read the data. Files are written atomically:
+a temporary file in the same folder, then renamed over the target.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+
+def format_cell(value: Any) -> str:
+    """CSV text of one value: floats with 10 significant digits, others as str."""
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return "nan"
+        if value == int(value) and abs(value) < 1e15:
+            return str(int(value)) if value != 0 else "0"
+        return f"{value:.10g}"
+    if isinstance(value, (np.integer,)):
+        return str(int(value))
+    return str(value)
+
+
+def parse_cell(text: str) -> Any:
+    """Inverse of :func:`format_cell`: numbers become floats, the rest stays text."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+class Table:
+    """Rows of a tidy table with ordered columns.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        The rows.
+    columns : sequence of str, optional
+        Column order; by default the keys in order of first appearance.
+    """
+
+    def __init__(self, rows: Iterable[dict] = (), columns: Sequence[str] | None = None):
+        self.rows = [dict(r) for r in rows]
+        if columns is None:
+            seen: dict[str, None] = {}
+            for row in self.rows:
+                for key in row:
+                    seen.setdefault(key, None)
+            columns = list(seen)
+        self.columns = list(columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        """A column as a numpy array (floats where possible)."""
+        if column not in self.columns:
+            raise KeyError(f"no column {column!r}; columns: {', '.join(self.columns)}")
+        values = [row.get(column) for row in self.rows]
+        try:
+            return np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            return np.asarray(values, dtype=object)
+
+    def where(self, **equal) -> "Table":
+        """Rows whose columns equal the given values."""
+        def match(row):
+            for key, want in equal.items():
+                have = row.get(key)
+                if isinstance(want, float) or isinstance(have, float):
+                    try:
+                        if not np.isclose(float(have), float(want), rtol=1e-9, atol=1e-12):
+                            return False
+                    except (TypeError, ValueError):
+                        return False
+                elif have != want:
+                    return False
+            return True
+        return Table([r for r in self.rows if match(r)], self.columns)
+
+    def unique(self, column: str) -> list:
+        """Distinct values of a column in order of appearance."""
+        out: list = []
+        for value in (row.get(column) for row in self.rows):
+            if not any(_same(value, seen) for seen in out):
+                out.append(value)
+        return out
+
+    def to_csv_text(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([format_cell(row.get(c, "")) for c in self.columns])
+        return buffer.getvalue()
+
+    def write_csv(self, path: Path) -> None:
+        atomic_write_text(Path(path), self.to_csv_text())
+
+    @classmethod
+    def read_csv(cls, path: Path) -> "Table":
+        with open(path, newline="") as handle:
+            reader = csv.reader(handle)
+            columns = next(reader)
+            rows = [{c: parse_cell(v) for c, v in zip(columns, line)} for line in reader]
+        return cls(rows, columns)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return a == b
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers never see a half-written file."""
+    atomic_write_bytes(path, text.encode())
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
