@@ -102,10 +102,11 @@ class ROMK(Channel):
     recordables = ("f_ROMK", "E_K_ROMK")
 
     def equation_text(self) -> str:
-        ft = f"({F_OVER_R!r} * kelvin / volt) / T"
+        f_over_r = f"({F_OVER_R!r} * kelvin / volt)"
+        ft = f"{f_over_r} / T"
         return "\n".join([
             "I_ROMK = g_ROMK * K_o / (K_o + Km_K_ROMK) * f_ROMK * (v - E_K_ROMK) : amp",
-            f"E_K_ROMK = log(K_o / K_i) / {ft} : volt",
+            f"E_K_ROMK = log(K_o / K_i) * T / {f_over_r} : volt",
             f"f_ROMK = 1 / (1 + Mg_i / Kd0_ROMK * exp(zdelta_ROMK * (v - E_K_ROMK) * {ft})) : 1",
         ])
 

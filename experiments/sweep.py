@@ -301,6 +301,15 @@ def make_backend(workers: int = 1, scheduler: str | None = None, target: str | N
 
 # -- running a plan -----------------------------------------------------------------
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause of a chained exception (Brian2 wraps the real error)."""
+    seen = set()
+    while (exc.__cause__ or exc.__context__) is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
 def partial_dir(plan: Plan, out: Path) -> Path:
     return Path(out) / f".partial-{plan.experiment.name}-{plan.fingerprint}"
 
@@ -336,6 +345,7 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
         for index, result in backend.submit_all(plan.experiment.name, todo):
             conditions = batches[index][1]
             if isinstance(result, BaseException):
+                result = root_cause(result)
                 where = "; ".join(plan.describe(c) for c in conditions[:5])
                 more = f" and {len(conditions) - 5} more" if len(conditions) > 5 else ""
                 failures.append(f"batch {index + 1}/{len(batches)} ({where}{more}) failed: "

@@ -1,0 +1,89 @@
+"""``romk_iv``: ROMK (Kir1.1) I–V at several intracellular Mg2+ concentrations.
+
+Each (Mg_i, K_o, V) triple is one voltage-clamped compartment; ``v`` is the
+cell potential relative to the outside (the lumen, for a principal cell's
+apical membrane) and ``k_o`` the external (luminal) K. Cytoplasmic Mg2+
+blocks outward current and spares inward current; without Mg the I–V is a
+straight line through E_K. Lowering ``k_o`` strengthens the block.
+
+Columns: ``mg_i_mM``, ``k_o_mM``, ``k_i_mM``, ``v_mV``, ``i_pA`` (outward
+positive = K+ secretion), ``unblocked`` (fraction not blocked by Mg2+),
+``e_k_mV``.
+
+References: Lu & MacKinnon 1994 Nature 371:243; Yang, Frindt & Palmer 2010
+JASN 21:2109; Löffler & Hunter 1997 Pflügers Arch 434:151.
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import kelvin, mV
+
+from channels.romk import ROMK
+
+from .clamp_iv import ClampIV, clamp_settings
+from .settings import Setting, concentration
+from .style import figure
+
+
+class ROMKIV(ClampIV):
+    """ROMK current–voltage family at several cytoplasmic Mg2+ concentrations."""
+
+    name = "romk_iv"
+    title = "ROMK (Kir1.1) current-voltage curves at several intracellular Mg2+"
+    channel_classes = (ROMK,)
+    columns = ("mg_i_mM", "k_o_mM", "v_mV", "i_pA", "unblocked", "e_k_mV")
+    settings = (
+        concentration("mg_i", (0, 0.1, 0.5, 1, 2), "cytoplasmic free Mg2+",
+                      "intracellular free Mg about 0.5 mM, range 0.5-1.0 (REFERENCE section 2)"),
+        concentration("k_o", (10.0,), "external (luminal) K+",
+                      "cortical collecting duct luminal K of order 10 mM (5-40 mM, "
+                      "Malnic, Klose & Giebisch 1964 AJP 206:674) [uncertain]"),
+        concentration("k_i", (145.0,), "cytoplasmic K+", "principal cell K 145 mM (REFERENCE section 3)"),
+        Setting("v", tuple(np.round(np.linspace(-120, 40, 161), 6)), mV,
+                "cell potential relative to the outside (lumen)", "range covering E_K +- 80 mV",
+                quick=tuple(np.linspace(-120, 40, 33)), minimum=-200.0, maximum=200.0, column=True),
+        Setting("temperature", (310.15,), kelvin, "absolute temperature", "body temperature 37 C",
+                minimum=0.0, exclusive_minimum=True, maximum=400.0),
+    ) + clamp_settings()
+    ENVIRONMENT = {"v": "v", "mg_i": "Mg_i", "k_o": "K_o", "k_i": "K_i", "temperature": "T"}
+
+    def validate(self, values):
+        from .settings import UsageError
+        for name in ("k_o", "k_i"):
+            if any(v <= 0 for v in values[name]):
+                raise UsageError(f"--set {name}={','.join(f'{v:g}' for v in values[name])}: "
+                                 f"K+ must be > 0 mM (E_K is undefined at 0); allowed: numbers in mM > 0")
+
+    def make_channel(self, fixed):
+        return self.channel(ROMK, fixed)
+
+    def measures(self, result, k):
+        return {"unblocked": result["f_ROMK"][k], "e_k_mV": result["E_K_ROMK"][k] / float(mV)}
+
+    def plot(self, tables):
+        table = tables["main"]
+        fig, axes = figure(1, 2, width=4.2)
+        ax_iv, ax_f = axes[0]
+        k_values = table.unique("k_o_mM")
+        for k_o in k_values:
+            part = table.where(k_o_mM=k_o)
+            style = "-" if k_o == k_values[0] else "--"
+            for mg in sorted(part.unique("mg_i_mM")):
+                rows = part.where(mg_i_mM=mg)
+                order = np.argsort(rows["v_mV"])
+                label = f"{mg:g} mM" + ("" if len(k_values) == 1 else f", K$_o$ {k_o:g} mM")
+                line, = ax_iv.plot(rows["v_mV"][order], rows["i_pA"][order], style, label=label)
+                ax_f.plot(rows["v_mV"][order], rows["unblocked"][order], style,
+                          color=line.get_color(), label=label)
+        ax_iv.axhline(0, color="0.5", lw=0.8)
+        ax_iv.set(xlabel="cell potential re outside (mV)", ylabel="ROMK current (pA, outward +)",
+                  title=f"ROMK I-V, K$_o$ = {', '.join(f'{k:g}' for k in k_values)} mM")
+        ax_iv.legend(title="Mg$_i$")
+        ax_f.set(xlabel="cell potential re outside (mV)", ylabel="fraction not blocked by Mg$^{2+}$",
+                 ylim=(0, 1.05), title="internal Mg$^{2+}$ block")
+        return fig
+
+
+if __name__ == "__main__":
+    from .cli import experiment_main
+    experiment_main("romk_iv")
