@@ -80,8 +80,11 @@ ENVIRONMENT: dict[str, tuple[Unit, str]] = {
     "v": (volt, "membrane potential, inside minus outside"),
     "Mg_o": (mmolar, "extracellular free Mg2+ concentration"),
     "Mg_i": (mmolar, "intracellular (cytoplasmic) free Mg2+ concentration"),
+    "Ca_o": (mmolar, "extracellular free Ca2+ concentration (divalent surface-charge screening)"),
     "K_o": (mmolar, "extracellular K+ concentration (luminal for apical membranes)"),
     "K_i": (mmolar, "intracellular K+ concentration"),
+    "Na_o": (mmolar, "extracellular Na+ concentration (luminal for apical membranes)"),
+    "Na_i": (mmolar, "intracellular Na+ concentration"),
     "T": (kelvin, "absolute temperature"),
 }
 
@@ -156,6 +159,15 @@ class Channel:
     def initial_states(self, env: Mapping[str, Quantity]) -> dict[str, object]:
         """Steady-state values of the channel's states in environment ``env``."""
         return {}
+
+    def current_states(self, env: Mapping[str, Quantity]) -> dict[str, object]:
+        """State values at which the Brian2 current equals :meth:`current` in ``env``.
+
+        The steady state (:meth:`initial_states`) by default; ligand-gated
+        channels, whose :meth:`current` is the fully open current, return their
+        gate open (``s = 1``). Used by the conformance tests.
+        """
+        return self.initial_states(env)
 
     def initialize(self, group, env: Mapping[str, Quantity] | None = None) -> None:
         """Write parameter values and steady-state initial states into ``group``."""

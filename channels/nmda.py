@@ -245,7 +245,7 @@ class NMDA(Channel):
                                           float(p["gamma_NMDA"] * mV))
         if self.block == "woodhull":
             return woodhull_unblocked(v_mV, mg, float(p["Kd0_NMDA"] / mM),
-                                      float(p["zdelta_NMDA"]), float(as_array(T, kelvin)))
+                                      float(p["zdelta_NMDA"]), as_array(T, kelvin))
         return kinetic_unblocked(v_mV, mg, kon0=float(p["kon0_NMDA"] * ms * mM),
                                  v_on_mV=float(p["V_on_NMDA"] / mV),
                                  koff0=float(p["koff0_NMDA"] * ms),
@@ -269,6 +269,10 @@ class NMDA(Channel):
             states["norm_NMDA"] = dual_exp_norm(self.values["tau_rise_NMDA"],
                                                 self.values["tau_decay_NMDA"])
         return states
+
+    def current_states(self, env):
+        """Steady-state block with the receptors fully bound (``s = 1``), as :meth:`current`."""
+        return {**self.initial_states(env), "s_NMDA": 1.0}
 
     def reversal(self, **_env):
         return self.values["E_NMDA"]

@@ -23,9 +23,11 @@ membrane of a principal cell, K+ secreted into the lumen) is
 * With no Mg2+ the current is ohmic: no rectification (Choe et al. 1995).
 
 The affinity :math:`K_{d0}` and steepness :math:`z\\delta` of ROMK's weak Mg2+
-block are not pinned by the literature. The defaults (2 mM, 1.2) lie inside
-the plausible range (Kd0 0.5-5 mM, z·delta 0.6-1.4) and make outward current
-rise about 2.5x when Mg_i falls from 1 to 0.1 mM at V - E_K = +30 mV; they
+block are not pinned by the literature. The defaults (2.5 mM; 1.0, i.e. a
+divalent ion half-way through the field) lie inside the plausible range
+(Kd0 0.5-5 mM, z·delta 0.6-1.4) and make outward current rise about 2x when
+Mg_i falls from 1 to 0.1 mM at V - E_K = +30 mV, while inward current 40 mV
+below E_K changes by 4 % when Mg_i falls from 0.5 to 0.05 mM; they
 are marked uncertain and overridable, and the experiments show the band
 their range spans.
 
@@ -63,7 +65,7 @@ def nernst_mV(c_out_mM, c_in_mM, temperature_K=310.15, valence=1):
             * np.log(np.asarray(c_out_mM, float) / np.asarray(c_in_mM, float)))
 
 
-def romk_unblocked(v_mV, mg_i_mM, k_o_mM, k_i_mM=145.0, kd0_mM=2.0, zdelta=1.2,
+def romk_unblocked(v_mV, mg_i_mM, k_o_mM, k_i_mM=145.0, kd0_mM=2.5, zdelta=1.0,
                    temperature_K=310.15):
     """Fraction of ROMK conductance not blocked by cytoplasmic Mg2+.
 
@@ -93,9 +95,9 @@ class ROMK(Channel):
                   f"derived: 100 x 36 pS at 110 mM K ({CHOE}) / (110/(110+11.5))"),
         Parameter("Km_K_ROMK", 11.5 * mM, mM,
                   "external K of half-maximal conductance", LH),
-        Parameter("Kd0_ROMK", 2.0 * mM, mM,
+        Parameter("Kd0_ROMK", 2.5 * mM, mM,
                   "Mg2+ dissociation constant at V = E_K", BLOCK_SOURCE, uncertain=True),
-        Parameter("zdelta_ROMK", 1.2, 1,
+        Parameter("zdelta_ROMK", 1.0, 1,
                   "valence times electrical distance of the Mg2+ site", BLOCK_SOURCE,
                   uncertain=True),
     )
@@ -115,11 +117,11 @@ class ROMK(Channel):
         p = self.values
         return romk_unblocked(as_array(v, mV), as_array(Mg_i, mM), as_array(K_o, mM),
                               as_array(K_i, mM), float(p["Kd0_ROMK"] / mM),
-                              float(p["zdelta_ROMK"]), float(as_array(T, kelvin)))
+                              float(p["zdelta_ROMK"]), as_array(T, kelvin))
 
     def reversal(self, K_o, K_i=145 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:
         """E_K, the reversal potential."""
-        return nernst_mV(as_array(K_o, mM), as_array(K_i, mM), float(as_array(T, kelvin))) * mV
+        return nernst_mV(as_array(K_o, mM), as_array(K_i, mM), as_array(T, kelvin)) * mV
 
     def current(self, v, Mg_i, K_o, K_i=145 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:
         """Steady-state ROMK current (outward positive), numpy."""

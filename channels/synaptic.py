@@ -26,6 +26,10 @@ class ExponentialSynapse(Channel):
     def initial_states(self, env):
         return {f"s_{self.name}": 0.0}
 
+    def current_states(self, env):
+        """The gate fully open (``s = 1``), the state :meth:`current` assumes."""
+        return {f"s_{self.name}": 1.0}
+
     def reversal(self, **_env):
         return self.values[f"E_{self.name}"]
 

@@ -17,6 +17,7 @@ from models.clamp import VoltageClamp
 
 from .framework import Experiment
 from .settings import Setting
+from .style import figure
 
 DT_SOURCE = "numerical choice; kinetic block time constants are 0.03-2 ms"
 
@@ -53,8 +54,44 @@ class ClampIV(Experiment):
             env = self.per_neuron(conditions, fixed, self.ENVIRONMENT)
             result = clamp.run(env)
             current_pA = result["I"] / float(pA)
-            if not np.all(np.isfinite(current_pA)):
-                raise FloatingPointError("non-finite current")
+            bad = np.flatnonzero(~np.isfinite(current_pA))
+            if len(bad):  # name the first diverged condition (the batch may be large)
+                where = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}"
+                                  for k, v in conditions[bad[0]].items()) or "all conditions"
+                raise FloatingPointError(f"non-finite current in {len(bad)} of "
+                                         f"{len(conditions)} conditions, first at {where}")
             return [[{"i_pA": current_pA[k], **self.measures(result, k)}]
                     for k in range(len(conditions))]
         return runner
+
+    #: Plot description: (Mg column, grouping column, its label format, axis labels).
+    MG_COLUMN: ClassVar[str] = ""
+    GROUP_COLUMN: ClassVar[str] = ""
+
+    def group_label(self, value) -> str:
+        """Legend suffix of a curve from the grouping column (with several groups)."""
+        return f"{self.GROUP_COLUMN}={value}"
+
+    def plot_family(self, table, xlabel: str, ylabel: str, fraction_label: str,
+                    iv_title: str, fraction_title: str, mg_title: str):
+        """I–V family (one curve per Mg, one line style per group) and fraction not blocked."""
+        fig, axes = figure(1, 2, width=4.2)
+        ax_iv, ax_f = axes[0]
+        groups = table.unique(self.GROUP_COLUMN)
+        mg_values = sorted(table.unique(self.MG_COLUMN))
+        colors = {mg: f"C{k % 10}" for k, mg in enumerate(mg_values)}  # same Mg, same colour
+        for group in groups:
+            part = table.where(**{self.GROUP_COLUMN: group})
+            style = "-" if group == groups[0] else "--"
+            for mg in sorted(part.unique(self.MG_COLUMN)):
+                rows = part.where(**{self.MG_COLUMN: mg})
+                order = np.argsort(rows["v_mV"])
+                label = f"{mg:g} mM" + ("" if len(groups) == 1 else f", {self.group_label(group)}")
+                ax_iv.plot(rows["v_mV"][order], rows["i_pA"][order], style, color=colors[mg],
+                           label=label)
+                ax_f.plot(rows["v_mV"][order], rows["unblocked"][order], style, color=colors[mg])
+        ax_iv.axhline(0, color="0.5", lw=0.8)
+        ax_iv.set(xlabel=xlabel, ylabel=ylabel, title=iv_title)
+        ax_iv.legend(title=mg_title)
+        ax_f.set(xlabel=xlabel, ylabel=fraction_label, ylim=(0, 1.05), title=fraction_title)
+        return fig

@@ -23,7 +23,29 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from .settings import UsageError
+
+
+def _import_brian_quietly() -> None:
+    """Import Brian2 without its import-time notes on stderr; keep warnings afterwards.
+
+    Brian2 prints an INFO note at import when its code cache exceeds a size
+    limit, which would break the one-line error contract of the command line.
+    """
+    if "brian2" in sys.modules:
+        return
+    import contextlib
+    import io
+    with contextlib.redirect_stderr(io.StringIO()):
+        import brian2  # noqa: F401
+    from brian2.utils.logger import BrianLogger
+    if BrianLogger.console_handler is not None:
+        BrianLogger.console_handler.setStream(sys.stderr)
+        BrianLogger.log_level_warn()
+
+
+_import_brian_quietly()
+
+from .settings import UsageError  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the experiments")
     channels = sub.add_parser("channels", help="print the channels' parameter tables")
     channels.add_argument("name", nargs="?", help="one channel (default: all)")
+    channels.add_argument("--markdown", action="store_true",
+                          help="print every parameter table (channels, models, experiment "
+                               "settings) as Markdown, as in docs/parameters.md")
     run = sub.add_parser("run", help="run an experiment (or 'all')")
     run.add_argument("experiment", help="experiment name, or 'all'")
     add_run_options(run)
@@ -117,7 +142,11 @@ def cmd_run(args, argv: Sequence[str]) -> int:
     config = load_config(args.config)
     cli_set = parse_set_flags(args.set)
     config_set = config.get("set", {})
-    quick = args.quick if args.quick is not None else bool(config.get("quick", False))
+    quick = args.quick if args.quick is not None else config.get("quick", False)
+    if not isinstance(quick, bool):
+        raise UsageError(f"config quick={quick!r}: allowed: true or false")
+    if not isinstance(config.get("out", ""), str):
+        raise UsageError(f"config out={config['out']!r}: allowed: a folder name (a string)")
     seed = args.seed if args.seed is not None else config.get("seed", 1)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise UsageError(f"config seed={seed!r}: allowed: whole numbers >= 0")
@@ -131,6 +160,11 @@ def cmd_run(args, argv: Sequence[str]) -> int:
                                    or batch_size < 1):
         raise UsageError(f"config batch_size={batch_size!r}: allowed: whole numbers >= 1")
     zip_text = args.zip or config.get("zip", "")
+    if not (isinstance(zip_text, str) or (isinstance(zip_text, list)
+                                          and all(isinstance(z, str) for z in zip_text))):
+        raise UsageError(f"config zip={zip_text!r}: allowed: \"A,B\" or a list of parameter names")
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise UsageError(f"config scheduler={scheduler!r}: allowed: an address (a string)")
     zip_dims = tuple(z.strip() for z in zip_text.split(",") if z.strip()) if isinstance(zip_text, str) \
         else tuple(zip_text)
     if out.exists() and not out.is_dir():
@@ -167,6 +201,12 @@ def cmd_run(args, argv: Sequence[str]) -> int:
     return 0
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (user input
+    echoed in a message must not break the one-line error contract)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> int:
     """Entry point of ``hypomag`` (and of ``python -m experiments.NAME``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -178,13 +218,17 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
         if args.command == "list":
             return cmd_list()
         if args.command == "channels":
+            if args.markdown:
+                from .validate import parameters_markdown
+                print(parameters_markdown(), end="")
+                return 0
             return cmd_channels(args.name)
         if args.command == "validate":
             from .validate import main as validate_main
             return validate_main(quick=args.quick, out=Path(args.out))
         return cmd_run(args, full)
     except UsageError as exc:
-        print(f"hypomag: error: {exc}", file=sys.stderr)
+        print(f"hypomag: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hypomag: interrupted; finished batches are kept, rerun with --resume",
@@ -196,7 +240,7 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
             raise
         kind = "" if isinstance(exc, SweepError) else f"{type(exc).__name__}: "
         message = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"hypomag: error: {kind}{message}", file=sys.stderr)
+        print(f"hypomag: error: {kind}{one_line(message)}", file=sys.stderr)
         return 1
 
 

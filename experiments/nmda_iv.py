@@ -20,7 +20,6 @@ from channels.nmda import BLOCKS, NMDA
 
 from .clamp_iv import ClampIV, clamp_settings
 from .settings import Setting, concentration
-from .style import figure
 
 
 class NMDAIV(ClampIV):
@@ -62,28 +61,16 @@ class NMDAIV(ClampIV):
             return rows
         return with_conductance
 
-    def plot(self, tables):
-        table = tables["main"]
-        fig, axes = figure(1, 2, width=4.2)
-        ax_iv, ax_b = axes[0]
-        for block in table.unique("block"):
-            part = table.where(block=block)
-            style = "-" if block == table.unique("block")[0] else "--"
-            for mg in sorted(part.unique("mg_o_mM")):
-                rows = part.where(mg_o_mM=mg)
-                order = np.argsort(rows["v_mV"])
-                label = f"{mg:g} mM" + ("" if len(table.unique("block")) == 1 else f" ({block})")
-                line, = ax_iv.plot(rows["v_mV"][order], rows["i_pA"][order], style, label=label)
-                ax_b.plot(rows["v_mV"][order], rows["unblocked"][order], style,
-                          color=line.get_color(), label=label)
-        ax_iv.axhline(0, color="0.5", lw=0.8)
-        ax_iv.set(xlabel="membrane potential (mV)", ylabel="NMDA current (pA, outward +)",
-                  title="I-V at full receptor occupancy")
-        ax_iv.legend(title="Mg$_o$")
-        ax_b.set(xlabel="membrane potential (mV)", ylabel="unblocked fraction B",
-                 ylim=(0, 1.05), title="Mg$^{2+}$ block (Jahr & Stevens 1990)")
-        return fig
+    MG_COLUMN, GROUP_COLUMN = "mg_o_mM", "block"
 
+    def group_label(self, value):
+        return str(value)
+
+    def plot(self, tables):
+        return self.plot_family(tables["main"], "membrane potential (mV)",
+                                "NMDA current (pA, outward +)", "unblocked fraction B",
+                                "I-V at full receptor occupancy",
+                                "Mg$^{2+}$ block (Jahr & Stevens 1990)", "Mg$_o$")
 
 if __name__ == "__main__":
     from .cli import experiment_main

@@ -22,7 +22,6 @@ from channels.romk import ROMK
 
 from .clamp_iv import ClampIV, clamp_settings
 from .settings import Setting, concentration
-from .style import figure
 
 
 class ROMKIV(ClampIV):
@@ -34,11 +33,11 @@ class ROMKIV(ClampIV):
     columns = ("mg_i_mM", "k_o_mM", "v_mV", "i_pA", "unblocked", "e_k_mV")
     settings = (
         concentration("mg_i", (0, 0.1, 0.5, 1, 2), "cytoplasmic free Mg2+",
-                      "intracellular free Mg about 0.5 mM, range 0.5-1.0 (REFERENCE section 2)"),
+                      "intracellular free Mg about 0.5 mM, range 0.5-1.0 (docs/reference.md section 2)"),
         concentration("k_o", (10.0,), "external (luminal) K+",
                       "cortical collecting duct luminal K of order 10 mM (5-40 mM, "
                       "Malnic, Klose & Giebisch 1964 AJP 206:674) [uncertain]"),
-        concentration("k_i", (145.0,), "cytoplasmic K+", "principal cell K 145 mM (REFERENCE section 3)"),
+        concentration("k_i", (145.0,), "cytoplasmic K+", "principal cell K 145 mM (docs/reference.md section 3)"),
         Setting("v", tuple(np.round(np.linspace(-120, 40, 161), 6)), mV,
                 "cell potential relative to the outside (lumen)", "range covering E_K +- 80 mV",
                 quick=tuple(np.linspace(-120, 40, 33)), minimum=-200.0, maximum=200.0, column=True),
@@ -60,29 +59,18 @@ class ROMKIV(ClampIV):
     def measures(self, result, k):
         return {"unblocked": result["f_ROMK"][k], "e_k_mV": result["E_K_ROMK"][k] / float(mV)}
 
+    MG_COLUMN, GROUP_COLUMN = "mg_i_mM", "k_o_mM"
+
+    def group_label(self, value):
+        return f"K$_o$ {value:g} mM"
+
     def plot(self, tables):
         table = tables["main"]
-        fig, axes = figure(1, 2, width=4.2)
-        ax_iv, ax_f = axes[0]
-        k_values = table.unique("k_o_mM")
-        for k_o in k_values:
-            part = table.where(k_o_mM=k_o)
-            style = "-" if k_o == k_values[0] else "--"
-            for mg in sorted(part.unique("mg_i_mM")):
-                rows = part.where(mg_i_mM=mg)
-                order = np.argsort(rows["v_mV"])
-                label = f"{mg:g} mM" + ("" if len(k_values) == 1 else f", K$_o$ {k_o:g} mM")
-                line, = ax_iv.plot(rows["v_mV"][order], rows["i_pA"][order], style, label=label)
-                ax_f.plot(rows["v_mV"][order], rows["unblocked"][order], style,
-                          color=line.get_color(), label=label)
-        ax_iv.axhline(0, color="0.5", lw=0.8)
-        ax_iv.set(xlabel="cell potential re outside (mV)", ylabel="ROMK current (pA, outward +)",
-                  title=f"ROMK I-V, K$_o$ = {', '.join(f'{k:g}' for k in k_values)} mM")
-        ax_iv.legend(title="Mg$_i$")
-        ax_f.set(xlabel="cell potential re outside (mV)", ylabel="fraction not blocked by Mg$^{2+}$",
-                 ylim=(0, 1.05), title="internal Mg$^{2+}$ block")
-        return fig
-
+        k_values = ", ".join(f"{k:g}" for k in table.unique("k_o_mM"))
+        return self.plot_family(table, "cell potential re outside (mV)",
+                                "ROMK current (pA, outward +)", "fraction not blocked by Mg$^{2+}$",
+                                f"ROMK I-V, K$_o$ = {k_values} mM", "internal Mg$^{2+}$ block",
+                                "Mg$_i$")
 
 if __name__ == "__main__":
     from .cli import experiment_main

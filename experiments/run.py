@@ -18,6 +18,7 @@ import datetime
 import json
 import math
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -128,7 +129,7 @@ def record(experiment: type[Experiment], values: Mapping[str, tuple], plan, seed
     return {
         "experiment": experiment.name,
         "title": experiment.title,
-        "command": " ".join(argv),
+        "command": shlex.join(argv),  # quoted, so it can be pasted back into a shell
         "seed": seed,
         "quick": quick,
         "settings": {
@@ -177,9 +178,9 @@ def run(name: str, out: Path, *, quick: bool = False, seed: int = 1,
     plan = make_plan(experiment, values, seed, zip_dims, batch_size)
     start = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    backend = make_backend(workers, scheduler)
+    backend = make_backend(workers, scheduler)  # before mkdir: a bad --scheduler writes nothing
     try:
+        out.mkdir(parents=True, exist_ok=True)
         tables = execute(plan, out, backend, resume=resume, progress=progress)
     finally:
         backend.close()

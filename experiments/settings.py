@@ -37,7 +37,7 @@ for _u in all_units:
     _UNITS.setdefault(str(_u), _u)
     _UNITS.setdefault(repr(_u), _u)
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity)"
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|infinity|inf)"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*[*/]\s*[A-Za-z_][A-Za-z0-9_]*(?:\*\*-?\d+)?)*)?\s*$",
                        re.IGNORECASE)
 
@@ -117,7 +117,9 @@ class Setting:
         """Column in the result table: the name with the unit (``mg_o_mM``)."""
         if self.unit is None:
             return self.name
-        return f"{self.name}_{self.unit_name.replace(' ', '').replace('/', '_per_')}"
+        text = re.sub(r"\(?(\w+)\^-1\)?", r"per_\1", self.unit_name.replace(" ", ""))
+        text = re.sub(r"[^A-Za-z0-9_]+", "_", text.replace("/", "_per_")).strip("_")
+        return f"{self.name}_{text}"
 
     def values(self, quick: bool) -> tuple:
         return self.quick if (quick and self.quick is not None) else self.default

@@ -31,7 +31,7 @@ STYLE = {
 }
 
 #: Clinical serum Mg bands (mM): hypomagnesemia below 0.7, symptoms usually below 0.5,
-#: normal serum total Mg 0.7-1.1 (secondary sources; ../shared REFERENCE section 2).
+#: normal serum total Mg 0.7-1.1 (secondary sources; ../shared docs/reference.md section 2).
 HYPOMAGNESEMIA_MM = 0.7
 SYMPTOMATIC_MM = 0.5
 NORMAL_MG_MM = (0.7, 1.1)

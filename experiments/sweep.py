@@ -4,36 +4,94 @@ Design
 ------
 * **Grid.** Every setting with more than one value is a sweep dimension.
   Dimensions combine as a product (in declaration order, the last varying
-  fastest; ``seed`` last of all) or, for names given to ``zip_dims``, in
-  lock-step.
-* **Batches.** The conditions are cut into batches of at most
-  ``batch_size``; each batch is one Brian2 simulation with one neuron (or one
-  network block) per condition. The simulation is built once per process and
-  batch size and rerun for later batches with new per-neuron values; Brian2's
-  Cython runtime compiles each code object once and caches it on disk, so a
-  rerun costs no compilation. Memory is bounded by the batch: runners return
-  summary rows, not traces.
-* **Storage and resume.** Each finished batch is written atomically to a
-  hidden folder ``.partial-NAME-<fingerprint>`` in the output folder. With
-  ``resume=True`` the batches found there are kept and only missing ones are
-  computed; the merged table is identical to an uninterrupted run. The
-  fingerprint covers every setting, the seed and the batch layout.
+  fastest; ``seed`` last of all) or, for names given to ``zip_dims``
+  (``--zip A,B``), in lock-step. Structural dimensions (a block form, a
+  network size: values that change the equations) go outermost.
+* **Batches.** The conditions are cut into batches of at most ``batch_size``;
+  each batch is one Brian2 simulation with one neuron (or one network block)
+  per condition. A run of conditions with equal structural values is split
+  into batches of equal size (sizes differ by at most one), and structural
+  values are never mixed in a batch. Without ``--batch-size`` a sweep on
+  ``N`` parallel workers gets at least ``N`` batches.
+* **Compile once, rerun.** :func:`run_batch` keeps the built simulation of
+  the current (experiment, fixed values) in the process (``_RUNNERS``) and
+  reruns it for later batches with new per-neuron values; a batch one or a
+  few conditions smaller is padded with copies of its last condition (whose
+  rows are dropped) rather than rebuilt. Brian2's Cython runtime caches each
+  compiled code object on disk (``~/.cython/brian_extensions``), keyed by the
+  generated code, so a new process (a worker, a rerun) loads it without
+  compiling; object names are part of that code, so the engine collects
+  garbage before building a replacement network to let Brian2 reuse names.
+* **Memory** is bounded by the batch: runners return summary rows, not
+  traces, and each batch's rows go to disk as soon as it finishes.
+* **Storage and resume.** Each finished batch is written atomically
+  (temporary file + rename) to ``OUT/.partial-NAME-<fingerprint>/`` as
+  ``rows-<first>-<end>.json`` (condition indices). The fingerprint covers the
+  experiment, every setting value, the seed and the zipped names, not the
+  batch layout: with ``resume=True`` every stored batch is kept, only the
+  conditions no file covers are computed (in batches of the current layout,
+  so ``--workers`` and ``--batch-size`` may change between runs), and the
+  merged table, in condition order, is identical byte for byte to that of an
+  uninterrupted run.
 * **Backends.** :class:`SerialBackend` (in process), :class:`ProcessBackend`
-  (``--workers N`` local processes) and :class:`DaskBackend`
-  (``--scheduler ADDRESS``, a Dask distributed scheduler) run the same batch
-  function, so results are identical byte for byte.
+  (``--workers N``: local processes started with ``spawn``) and
+  :class:`DaskBackend` (``--scheduler ADDRESS``: a Dask distributed
+  scheduler) run the same :func:`run_batch`, so results are identical byte
+  for byte. Brian2 is not thread safe, so :func:`run_batch` runs one batch at
+  a time per process (a lock): give Dask workers one thread each (a worker
+  process is one unit of parallelism). Local workers share the Cython cache: Brian2's
+  ``prefs.codegen.runtime.cython.multiprocess_safe`` (True by default) takes
+  a file lock per compiled module, so two workers needing the same code
+  compile it once. Set ``HYPOMAG_CYTHON_CACHE=DIR`` (or Brian2's
+  ``codegen.runtime.cython.cache_dir``) to move the cache, for example to a
+  node-local disk on a cluster.
 * **Common random numbers.** Runners seed every random draw of a condition
-  from that condition's ``seed`` only, so inputs and wiring do not depend on
-  Mg, batch size or worker count.
+  from that condition's ``seed`` only (``numpy.random.default_rng(seed)``),
+  so inputs and wiring do not depend on Mg, batch size, padding or worker
+  count.
+* **Progress.** A tqdm bar (conditions done, rate, ETA) on a terminal;
+  silent when stderr is not a terminal or ``CI`` is set.
+
+Why the Cython runtime and not C++ standalone
+---------------------------------------------
+Brian2 (>= 2.6) can also compile a whole simulation once in C++ standalone
+mode and rerun the binary with new values (``device.run(run_args=...)``).
+``benchmarks/`` measures both on the benchmark's single-cell sweep
+(``models.neuron.PyramidalNeuron`` with Poisson input, 100 ms at 0.025 ms;
+``benchmarks/RESULTS.md``, 2 shared cores). For 100 conditions standalone
+reruns a built batch in 0.31 s against 1.7 s for the runtime (the runtime
+pays a fixed Python cost of about 0.3 ms per time step for the network's
+code objects), but its build compiles for 50 s against under 1 s, so a
+first sweep takes 50 s in standalone and 2.5 s in the engine, and
+standalone pays off only after about 36 batches on the same binary. At 10^4
+conditions per batch the runtime needs 1.5x the standalone time per step
+(50 s vs 33 s) and a whole sweep (39 s) is shorter than standalone's
+compile plus run (89 s). Standalone is not the engine's mode also because
+``run_args`` can change group variables and TimedArrays but not a
+SpikeGeneratorGroup's spikes (per-condition input trains would need dense
+time-by-neuron arrays: memory grows with batch size times steps), the device
+is process-global (no runtime Brian2 code, no store/restore in the same
+process), experiments could no longer run Python between segments of a
+simulation, and every new model or batch size recompiles the project. The
+runtime's per-step cost is amortised by batching: by default one batch holds
+the whole sweep (up to the experiment's ``batch_size``).
+
+The progress bar advances per finished batch, so a sweep that is one batch
+shows no ETA until it ends; ``--batch-size`` trades a little speed for a
+finer bar.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
+import importlib
 import itertools
 import json
+import math
 import os
 import shutil
 import sys
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +110,12 @@ class SweepError(RuntimeError):
 
 @dataclass
 class Plan:
-    """A sweep laid out: conditions, fixed values and batches."""
+    """A sweep laid out: conditions, fixed values and batches.
+
+    ``batch_size`` is the most conditions per simulation; ``explicit_batch``
+    says whether the user chose it (otherwise the engine may lower it so that
+    every parallel worker gets a batch).
+    """
 
     experiment: Experiment
     values: dict[str, tuple]
@@ -64,29 +127,61 @@ class Plan:
     zip_dims: tuple[str, ...] = ()
     fingerprint: str = ""
     columns: list[str] = field(default_factory=list)
+    explicit_batch: bool = False
+
+    @property
+    def structural(self) -> list[str]:
+        """The swept dimensions that change the model's equations."""
+        settings = self.experiment.all_settings()
+        return [n for n in self.dims if n in settings and settings[n].structural]
+
+    def runs(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each run of conditions with equal structural values."""
+        structural = self.structural
+        out, start = [], 0
+        for k in range(1, len(self.conditions) + 1):
+            if k == len(self.conditions) or any(
+                    self.conditions[k][n] != self.conditions[start][n] for n in structural):
+                out.append((start, k))
+                start = k
+        return out
+
+    def split(self, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Cut index ranges at structural boundaries, then into equal batches <= batch_size."""
+        out = []
+        for run_start, run_end in self.runs():
+            for start, end in ranges:
+                lo, hi = max(start, run_start), min(end, run_end)
+                if lo >= hi:
+                    continue
+                count = math.ceil((hi - lo) / self.batch_size)
+                base, extra = divmod(hi - lo, count)
+                for j in range(count):  # larger batches first: later ones are padded
+                    size = base + (j < extra)
+                    out.append((lo, lo + size))
+                    lo += size
+        return sorted(out)
+
+    def layout(self) -> list[tuple[int, int]]:
+        """``(start, end)`` condition indices of every batch, in table order."""
+        return self.split([(0, len(self.conditions))])
+
+    def batch_fixed(self, start: int) -> dict[str, Any]:
+        """The fixed values of the batch starting at condition ``start``."""
+        fixed = dict(self.fixed)
+        fixed.update({n: self.conditions[start][n] for n in self.structural})
+        return fixed
 
     @property
     def batches(self) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """(fixed values, conditions) of each batch, in table order.
+        """(fixed values, conditions) of each batch, in table order."""
+        return [(self.batch_fixed(a), self.conditions[a:b]) for a, b in self.layout()]
 
-        Conditions are cut into runs of equal structural values (which join
-        the batch's fixed values), then into chunks of at most ``batch_size``.
-        """
-        structural = [n for n in self.dims if self.experiment.all_settings().get(n) is not None
-                      and self.experiment.all_settings()[n].structural]
-        out = []
-        run: list[dict[str, Any]] = []
-        for condition in self.conditions + [None]:
-            key = None if condition is None else tuple(condition[n] for n in structural)
-            if run and (condition is None or key != tuple(run[0][n] for n in structural)
-                        or len(run) == self.batch_size):
-                fixed = dict(self.fixed)
-                fixed.update({n: run[0][n] for n in structural})
-                out.append((fixed, run))
-                run = []
-            if condition is not None:
-                run.append(condition)
-        return out
+    def rebatch(self, size: int) -> None:
+        """Use at most ``size`` conditions per batch (the fingerprint does not change)."""
+        if size < 1:
+            raise UsageError(f"--batch-size {size}: allowed: whole numbers >= 1")
+        self.batch_size = int(size)
 
     def describe(self, condition: Mapping[str, Any]) -> str:
         """Human-readable condition, e.g. ``mg_o_mM=0.1 seed=3``."""
@@ -120,13 +215,10 @@ def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
                              f"number of values, not {', '.join(str(len(values[z])) for z in zip_dims)}")
     groups: list[list[str]] = []
     for name in order:
-        if name in zip_dims:
-            if zip_dims[0] == name:
-                groups.append(list(zip_dims))
-            elif name in zip_dims[1:] and len(values[name]) == 1:
-                continue
-        else:
+        if name not in zip_dims:
             groups.append([name])
+        elif name == zip_dims[0]:  # the zipped group sits where its first name is
+            groups.append(list(zip_dims))
     axes = []
     for group in groups:
         axes.append([dict(zip(group, combo)) for combo in zip(*(values[n] for n in group))])
@@ -134,67 +226,133 @@ def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
     dims = [n for group in groups for n in group]
     fixed = {n: v[0] for n, v in values.items() if n not in dims}
     experiment.validate(values)
+    explicit = batch_size is not None
     size = int(batch_size or experiment.batch_size)
     if size < 1:
         raise UsageError(f"--batch-size {size}: allowed: whole numbers >= 1")
-    key = json.dumps({"experiment": experiment.name, "values": {k: list(v) for k, v in sorted(values.items())},
-                      "seed": seed, "zip": list(zip_dims), "batch_size": size}, sort_keys=True)
+    key = json.dumps({"experiment": experiment_spec(experiment),
+                      "values": {k: list(v) for k, v in sorted(values.items())},
+                      "seed": seed, "zip": list(zip_dims)}, sort_keys=True, default=str)
     fingerprint = hashlib.sha256(key.encode()).hexdigest()[:16]
     columns = [settings[n].column_name for n in settings
                if n in dims or settings[n].column]
     if experiment.stochastic:
         columns.append("seed")
     return Plan(experiment, values, seed, dims, conditions, fixed, size, zip_dims,
-                fingerprint, columns)
+                fingerprint, columns, explicit)
 
 
-def condition_columns(plan: Plan, condition: Mapping[str, Any]) -> dict[str, Any]:
-    """The leading columns of a result row: swept and column settings with units."""
+def _lead_columns(plan: Plan) -> list[tuple[str, str]]:
+    """(column, setting name) of the leading columns, in order."""
     settings = plan.experiment.all_settings()
-    out = {}
-    for name, setting in settings.items():
-        if name in plan.dims or setting.column:
-            out[setting.column_name] = condition.get(name, plan.fixed.get(name))
+    out = [(s.column_name, name) for name, s in settings.items() if name in plan.dims or s.column]
     if plan.experiment.stochastic:
-        out["seed"] = condition["seed"]
+        out.append(("seed", "seed"))
     return out
+
+
+def condition_columns(plan: Plan, condition: Mapping[str, Any],
+                      lead: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The leading columns of a result row: swept and column settings with units."""
+    return {column: condition.get(name, plan.fixed.get(name))
+            for column, name in (lead if lead is not None else _lead_columns(plan))}
 
 
 # -- the batch function every backend runs --------------------------------------
 
-_RUNNERS: dict[tuple, Any] = {}
+def experiment_spec(experiment: Experiment | type) -> str:
+    """How a worker finds the experiment: its registered name, else ``module:Class``.
+
+    Experiments outside the ``experiments`` package (a benchmark workload, a
+    test-only experiment) are found by import path, so they run on every
+    backend as long as their module is importable in the worker.
+    """
+    cls = experiment if isinstance(experiment, type) else type(experiment)
+    module = cls.__module__
+    if (cls.name and module.startswith(f"{__package__}.")
+            and module.rpartition(".")[2] not in _framework_modules()):
+        return cls.name  # registered by experiments.experiments()
+    return f"{module}:{cls.__qualname__}"
+
+
+def _framework_modules() -> set[str]:
+    from . import _FRAMEWORK
+    return _FRAMEWORK
+
+
+def resolve_experiment(spec: str) -> type:
+    """The experiment class of a spec from :func:`experiment_spec`."""
+    if ":" in spec:
+        module, _, qualname = spec.partition(":")
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        return obj
+    try:  # by convention experiment NAME lives in experiments/NAME.py: import only that
+        module = importlib.import_module(f"{__package__}.{spec}")
+    except (ImportError, ValueError):
+        module = None
+    for obj in vars(module).values() if module is not None else ():
+        if isinstance(obj, type) and issubclass(obj, Experiment) and obj.name == spec:
+            return obj
+    from . import get_experiment
+    return get_experiment(spec)
+
+
+#: The simulation built in this process: (spec, fixed) -> (size, runner).
+_RUNNERS: dict[tuple, tuple[int, Any]] = {}
+_LOCK = threading.RLock()
 
 
 def configure_brian(target: str | None = None) -> None:
-    """Set Brian2's code generation target (default: Cython, numpy if unavailable)."""
+    """Set Brian2's code generation target (default: Cython) and the Cython cache folder."""
     from brian2 import prefs
     target = target or os.environ.get("HYPOMAG_TARGET", "cython")
     prefs.codegen.target = target
     prefs.logging.file_log = False
     prefs.logging.delete_log_on_exit = True
+    cache = os.environ.get("HYPOMAG_CYTHON_CACHE")
+    if cache:
+        prefs.codegen.runtime.cython.cache_dir = cache
+
+
+def _padding_fits(size: int, wanted: int) -> bool:
+    """Whether a simulation of ``size`` may run ``wanted`` conditions padded (no rebuild)."""
+    return wanted <= size <= wanted + max(1, wanted // 4)
 
 
 def run_batch(experiment_name: str, fixed: Mapping[str, Any],
               conditions: Sequence[Mapping[str, Any]], target: str | None = None) -> list[list[dict]]:
-    """Run one batch of conditions of a registered experiment; return rows per condition.
+    """Run one batch of conditions of an experiment; return rows per condition.
 
-    The built simulation is cached per process, experiment, fixed values and
-    batch size, so later batches rerun it without rebuilding or recompiling.
+    ``experiment_name`` is a registered name or ``module:Class``. The built
+    simulation is kept per process for this experiment and these fixed values
+    and rerun for later batches; a batch slightly smaller than it is padded
+    with copies of its last condition instead of rebuilt.
     """
-    from . import get_experiment
-    configure_brian(target)
-    key = (experiment_name, json.dumps(fixed, sort_keys=True, default=str), len(conditions))
-    runner = _RUNNERS.get(key)
-    if runner is None:
-        experiment = get_experiment(experiment_name)()
-        runner = experiment.build(len(conditions), fixed)
-        _RUNNERS.clear()  # keep one simulation per process: memory bounded by the batch
-        _RUNNERS[key] = runner
-    rows = runner(list(conditions))
-    if len(rows) != len(conditions):
-        raise RuntimeError(f"{experiment_name}: runner returned {len(rows)} results "
-                           f"for {len(conditions)} conditions")
-    return rows
+    with _LOCK:  # Brian2 is not thread safe: one batch at a time per process
+        configure_brian(target)
+        conditions = list(conditions)
+        if not conditions:
+            return []
+        key = (experiment_name, json.dumps(fixed, sort_keys=True, default=str))
+        cached = _RUNNERS.get(key)
+        if cached is None or not _padding_fits(cached[0], len(conditions)):
+            # one simulation per process: memory bounded by the batch. Collect the
+            # old one first so Brian2 can reuse its object names (same code, no compile).
+            _RUNNERS.clear()
+            cached = None
+            gc.collect()
+            experiment = resolve_experiment(experiment_name)()
+            cached = (len(conditions), experiment.build(len(conditions), fixed))
+            _RUNNERS[key] = cached
+        size, runner = cached
+        padded = conditions + [conditions[-1]] * (size - len(conditions))
+        rows = runner(padded)
+        if len(rows) != len(padded):
+            raise RuntimeError(f"{experiment_name}: runner returned {len(rows)} results "
+                               f"for {len(padded)} conditions")
+        return rows[:len(conditions)]
 
 
 # -- backends ---------------------------------------------------------------------
@@ -203,11 +361,14 @@ class SerialBackend:
     """Run batches one after another in this process."""
 
     name = "serial"
+    #: How many batches run at the same time.
+    parallelism = 1
 
     def __init__(self, target: str | None = None):
         self.target = target
 
-    def submit_all(self, experiment_name, batches: dict[int, tuple]) -> Iterator[tuple[int, Any]]:
+    def submit_all(self, experiment_name, batches: dict[Any, tuple]) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(key, rows or exception)`` for every batch, as they finish."""
         for index, (fixed, conditions) in batches.items():
             try:
                 yield index, run_batch(experiment_name, fixed, conditions, self.target)
@@ -221,7 +382,11 @@ class SerialBackend:
 
 
 class ProcessBackend(SerialBackend):
-    """Run batches in ``workers`` local processes (``--workers N``)."""
+    """Run batches in ``workers`` local processes (``--workers N``).
+
+    Processes are started with ``spawn`` (no fork of a Brian2 state); each
+    keeps its own built simulation and shares the on-disk Cython cache.
+    """
 
     name = "processes"
 
@@ -229,7 +394,7 @@ class ProcessBackend(SerialBackend):
         import concurrent.futures
         import multiprocessing
         super().__init__(target)
-        self.workers = workers
+        self.workers = self.parallelism = workers
         self.pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
@@ -254,7 +419,8 @@ class DaskBackend(SerialBackend):
 
     Needs the optional extra ``hypomag[cluster]``; workers must have hypomag
     installed. Any scheduler works (``distributed.LocalCluster``,
-    ``dask-jobqueue`` on SLURM, ...).
+    ``dask-jobqueue`` on SLURM, ...). ``address`` may also be a
+    ``distributed.Client``, which is then left open on :meth:`close`.
     """
 
     name = "dask"
@@ -265,10 +431,17 @@ class DaskBackend(SerialBackend):
             from distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs Dask distributed: pip install 'hypomag[cluster]'") from None
-        try:
-            self.client = Client(address, timeout="10s")
-        except Exception as exc:
-            raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
+        if isinstance(address, Client):
+            self.client, self._own = address, False
+        else:
+            try:
+                self.client, self._own = Client(address, timeout="10s"), True
+            except Exception as exc:
+                raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
+        try:  # batches in one worker process run one at a time (run_batch holds a lock)
+            self.parallelism = max(1, len(self.client.nthreads()))
+        except Exception:
+            self.parallelism = 1
 
     def submit_all(self, experiment_name, batches):
         from distributed import as_completed
@@ -287,7 +460,8 @@ class DaskBackend(SerialBackend):
                 future.cancel()
 
     def close(self):
-        self.client.close()
+        if self._own:
+            self.client.close()
 
 
 def make_backend(workers: int = 1, scheduler: str | None = None, target: str | None = None):
@@ -311,68 +485,123 @@ def root_cause(exc: BaseException) -> BaseException:
 
 
 def partial_dir(plan: Plan, out: Path) -> Path:
+    """The folder holding the finished batches of ``plan`` in ``out``."""
     return Path(out) / f".partial-{plan.experiment.name}-{plan.fingerprint}"
+
+
+def _batch_file(folder: Path, start: int, end: int) -> Path:
+    return folder / f"rows-{start:09d}-{end:09d}.json"
+
+
+def stored_batches(folder: Path, total: int) -> list[tuple[int, int]]:
+    """Non-overlapping ``(start, end)`` ranges of the batch files in ``folder``.
+
+    Files left by runs with another layout may overlap; the earliest-starting,
+    longest file wins and overlapping ones are ignored. Unfinished temporary
+    files are removed.
+    """
+    found = []
+    if not folder.is_dir():
+        return []
+    for path in folder.iterdir():
+        if path.name.endswith(".tmp"):
+            path.unlink(missing_ok=True)
+            continue
+        parts = path.stem.split("-")
+        if len(parts) == 3 and parts[0] == "rows" and parts[1].isdigit() and parts[2].isdigit():
+            start, end = int(parts[1]), int(parts[2])
+            if 0 <= start < end <= total:
+                found.append((start, end))
+    chosen, reach = [], 0
+    for start, end in sorted(found, key=lambda r: (r[0], -r[1])):
+        if start >= reach:
+            chosen.append((start, end))
+            reach = end
+    return chosen
+
+
+def _gaps(covered: Sequence[tuple[int, int]], total: int) -> list[tuple[int, int]]:
+    gaps, at = [], 0
+    for start, end in covered:
+        if start > at:
+            gaps.append((at, start))
+        at = max(at, end)
+    if at < total:
+        gaps.append((at, total))
+    return gaps
 
 
 def _progress(total: int, description: str):
     from tqdm import tqdm
-    quiet = not sys.stderr.isatty() or bool(os.environ.get("CI"))
+    quiet = (not sys.stderr.isatty() or bool(os.environ.get("CI"))
+             or os.environ.get("TERM") == "dumb")
     return tqdm(total=total, desc=description, unit="cond", disable=quiet, leave=False,
-                dynamic_ncols=True)
+                dynamic_ncols=True, smoothing=0.1)
 
 
 def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
             progress: bool = True) -> dict[str, Table]:
     """Run every batch of ``plan`` (skipping finished ones with ``resume``); merge tables.
 
-    Finished batches are written to the partial folder as they complete; the
-    folder is removed after a complete run. A failing batch does not stop the
-    others: when all have run, :class:`SweepError` names the failed conditions.
+    Finished batches are written to the partial folder as they complete
+    (:func:`finish` removes it after a complete run). A failing batch does
+    not stop the others: when all have run, :class:`SweepError` names the
+    conditions of the failed batches; the finished ones are kept for
+    ``--resume``.
     """
     backend = backend or SerialBackend()
+    total = len(plan.conditions)
+    parallel = int(getattr(backend, "parallelism", 1) or 1)
+    if not plan.explicit_batch and parallel > 1 and total > 1:
+        plan.rebatch(min(plan.batch_size, math.ceil(total / parallel)))
     folder = partial_dir(plan, out)
     if folder.exists() and not resume:
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    batches = plan.batches
-    done = {i for i in range(len(batches)) if (folder / f"batch-{i:06d}.json").exists()}
-    todo = {i: batches[i] for i in range(len(batches)) if i not in done}
+    covered = stored_batches(folder, total)
+    todo_ranges = plan.split(_gaps(covered, total))
+    spec = experiment_spec(plan.experiment)
+    todo = {(a, b): (plan.batch_fixed(a), plan.conditions[a:b]) for a, b in todo_ranges}
+    n_batches = len(covered) + len(todo)
+    lead_columns = _lead_columns(plan)
     failures: list[str] = []
-    bar = _progress(len(plan.conditions), plan.experiment.name) if progress else None
+    bar = _progress(total, plan.experiment.name) if progress else None
     if bar is not None:
-        bar.update(sum(len(batches[i][1]) for i in done))
+        bar.update(sum(b - a for a, b in covered))
     try:
-        for index, result in backend.submit_all(plan.experiment.name, todo):
-            conditions = batches[index][1]
+        for (start, end), result in backend.submit_all(spec, todo):
+            conditions = plan.conditions[start:end]
             if isinstance(result, BaseException):
                 result = root_cause(result)
                 where = "; ".join(plan.describe(c) for c in conditions[:5])
                 more = f" and {len(conditions) - 5} more" if len(conditions) > 5 else ""
-                failures.append(f"batch {index + 1}/{len(batches)} ({where}{more}) failed: "
-                                f"{type(result).__name__}: {str(result).splitlines()[0] if str(result) else ''}")
+                message = str(result).splitlines()[0] if str(result) else ""
+                failures.append(f"batch of conditions {start + 1}-{end} of {total} ({where}{more}) "
+                                f"failed: {type(result).__name__}: {message}")
                 if os.environ.get("HYPOMAG_DEBUG"):
                     traceback.print_exception(result)
                 continue
             tables: dict[str, list] = {}
             for condition, rows in zip(conditions, result):
-                lead = condition_columns(plan, condition)
+                lead = condition_columns(plan, condition, lead_columns)
                 for row in rows:
                     row = dict(row)
                     tables.setdefault(row.pop("_table", MAIN), []).append({**lead, **row})
-            atomic_write_text(folder / f"batch-{index:06d}.json", json.dumps(tables))
+            atomic_write_text(_batch_file(folder, start, end), json.dumps(tables))
+            covered.append((start, end))
             if bar is not None:
                 bar.update(len(conditions))
     finally:
         if bar is not None:
             bar.close()
     if failures:
-        kept = len(batches) - len(failures)
+        kept = n_batches - len(failures)
         raise SweepError(f"{failures[0]}" + (f" (+{len(failures) - 1} more failed batches)"
                                              if len(failures) > 1 else "")
                          + f"; {kept} finished batches kept in {folder}, rerun with --resume")
     merged: dict[str, list] = {}
-    for i in range(len(batches)):
-        stored = json.loads((folder / f"batch-{i:06d}.json").read_text())
+    for start, end in sorted(covered):
+        stored = json.loads(_batch_file(folder, start, end).read_text())
         for name, rows in stored.items():
             merged.setdefault(name, []).extend(rows)
     merged.setdefault(MAIN, [])

@@ -22,8 +22,8 @@ def format_cell(value: Any) -> str:
     """CSV text of one value: floats with 10 significant digits, others as str."""
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        if math.isnan(value):
-            return "nan"
+        if not math.isfinite(value):
+            return str(value)  # "nan", "inf", "-inf"
         if value == int(value) and abs(value) < 1e15:
             return str(int(value)) if value != 0 else "0"
         return f"{value:.10g}"
@@ -113,7 +113,7 @@ class Table:
     def read_csv(cls, path: Path) -> "Table":
         with open(path, newline="") as handle:
             reader = csv.reader(handle)
-            columns = next(reader)
+            columns = next(reader, [])  # an empty file is an empty table
             rows = [{c: parse_cell(v) for c, v in zip(columns, line)} for line in reader]
         return cls(rows, columns)
 
@@ -136,8 +136,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the mode open() would
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _read_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+#: The process umask, read once at import (reading it means setting it, which is not
+#: thread-safe, so it is not done per write).
+_UMASK = _read_umask()
+
+
+def _file_mode(path: Path) -> int:
+    """Mode of the existing ``path``, else the mode a plain ``open(path, "w")`` would give."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK

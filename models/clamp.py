@@ -58,6 +58,10 @@ class VoltageClamp:
             ``I`` (amp) and each recordable of the channel at the end of the clamp,
             as arrays in SI units.
         """
+        missing = [k for k in ("v", *self.channel.uses) if k not in environment]
+        if missing:  # restore() would leave them at 0 (T = 0 K, K_o = 0): say so instead
+            raise ValueError(f"VoltageClamp of {self.channel.name}: no value for "
+                             f"{', '.join(dict.fromkeys(missing))}")
         self.network.restore("initial")
         present = {k: v for k, v in environment.items() if k in self.group.variables}
         for key, value in present.items():
@@ -68,7 +72,10 @@ class VoltageClamp:
             if key not in ENVIRONMENT:
                 setattr(self.group, key, value)
         self.network.run(self.settle)
-        out = {"I": np.asarray(getattr(self.group, self.channel.current_name)[:])}
-        for name in self.channel.recordables:
-            out[name] = np.asarray(getattr(self.group, name)[:])
+        # Reading subexpressions evaluates them with numpy: a diverged clamp gives NaN/inf,
+        # which the caller reports (one line), so numpy's warnings are not printed as well.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = {"I": np.asarray(getattr(self.group, self.channel.current_name)[:])}
+            for name in self.channel.recordables:
+                out[name] = np.asarray(getattr(self.group, name)[:])
         return out

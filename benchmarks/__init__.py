@@ -1,0 +1,1 @@
+"""Benchmarks of the hypomag sweep engine; run with ``python -m benchmarks``."""

@@ -1,0 +1,140 @@
+"""The benchmark workload: the project's pyramidal cell driven by Poisson input.
+
+The cell is :class:`models.neuron.PyramidalNeuron` (Pospischil et al. 2008
+regular-spiking cell: leak, Traub–Miles Na and K, M current; AMPA, NMDA with
+the Jahr–Stevens Mg2+ block and linear ``dual_exp`` gating, GABA_A unused),
+one compartment per sweep condition, integrated with exponential Euler at
+``dt`` = 0.025 ms for ``duration_ms`` (500 ms by default, 100 ms in the
+suite). Each condition receives one excitatory Poisson train (``rate_hz`` =
+500 Hz, weight 1 = one unitary AMPA + NMDA conductance as the model defines
+them) pregenerated on the time grid from ``numpy.random.default_rng(seed)``;
+the condition's ``Mg_o`` is the swept parameter. The measure is the spike
+count (upward crossings of the model's -20 mV threshold).
+
+* :class:`BatchCell`: ``n`` cells in one Brian2 network, rerun per batch;
+* :class:`BenchCell`: the same as an :class:`~experiments.framework.Experiment`
+  (run through the engine by import path ``benchmarks.cell:BenchCell``);
+* :func:`naive_point`: the loop a newcomer writes, a fresh network per point;
+* :mod:`benchmarks.neuron_peer`: the same cell in NEURON.
+
+References
+----------
+Pospischil M et al. (2008) Biol Cybern 99:427-441.
+Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
+"""
+from __future__ import annotations
+
+import gc
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from brian2 import Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, mM, ms
+
+from experiments.framework import Experiment
+from experiments.settings import Setting, concentration
+from models.neuron import ON_PRE_EXC, PyramidalNeuron
+
+DEFAULTS = {"rate_hz": 500.0, "weight": 1.0, "duration_ms": 500.0, "dt_ms": 0.025}
+
+#: The Mg values of the benchmark sweep (mM); replicates (seeds) multiply them.
+SWEEP_MG = tuple(float(x) for x in np.round(np.linspace(0, 2, 10), 6))
+
+
+def poisson_times(seed: int, rate_hz: float, duration_ms: float, dt_ms: float) -> np.ndarray:
+    """Spike times (ms) of one Poisson train on the dt grid, from ``default_rng(seed)``.
+
+    At most one event per time step (duplicates on the grid are dropped), so
+    Brian2's SpikeGeneratorGroup and NEURON get the same events.
+    """
+    rng = np.random.default_rng(seed)
+    count = rng.poisson(rate_hz * duration_ms / 1000.0)
+    times = np.sort(rng.uniform(0.0, duration_ms, count))
+    steps = np.unique(np.round(times / dt_ms).astype(np.int64))
+    steps = steps[(steps >= 1) & (steps < round(duration_ms / dt_ms))]
+    return steps * dt_ms
+
+
+class BatchCell:
+    """``n`` benchmark cells in one Brian2 network; :meth:`run` reruns it with new conditions."""
+
+    def __init__(self, n: int, fixed: Mapping[str, Any] | None = None, store: bool = True):
+        p = {**DEFAULTS, **(fixed or {})}
+        self.n, self.p = n, p
+        dt = p["dt_ms"] * ms
+        self.model = PyramidalNeuron()
+        self.group = self.model.build_group(n, dt=dt, name="bench_cell*")
+        self.source = SpikeGeneratorGroup(n, np.zeros(0, int), np.zeros(0) * ms, dt=dt,
+                                          name="bench_input*")
+        self.synapses = Synapses(self.source, self.group, on_pre=ON_PRE_EXC.replace("w", "weight"),
+                                 namespace={"weight": p["weight"]}, dt=dt, name="bench_syn*")
+        self.synapses.connect(j="i")
+        self.spikes = SpikeMonitor(self.group, record=False, name="bench_spikes*")
+        self.network = Network(self.group, self.source, self.synapses, self.spikes)
+        self.stored = store
+        if store:
+            self.network.store("initial")
+
+    def run(self, mg_mM: Sequence[float], seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Spike counts and final potentials (mV) for per-cell Mg and input seeds."""
+        from brian2 import mV
+        p = self.p
+        if self.stored:
+            self.network.restore("initial")
+        self.model.initialize(self.group, Mg_o=np.asarray(mg_mM, float) * mM)
+        trains = [poisson_times(int(s), p["rate_hz"], p["duration_ms"], p["dt_ms"]) for s in seeds]
+        indices = np.concatenate([np.full(len(t), k) for k, t in enumerate(trains)]).astype(int)
+        self.source.set_spikes(indices, np.concatenate(trains) * ms)
+        self.network.run(p["duration_ms"] * ms)
+        return np.asarray(self.spikes.count[:]), np.asarray(self.group.v[:] / mV)
+
+
+class BenchCell(Experiment):
+    """Firing of the benchmark cell against extracellular Mg2+ (benchmark workload)."""
+
+    name = "bench_cell"
+    title = "Benchmark: pyramidal cell with AMPA + Mg-blocked NMDA input, firing vs Mg_o"
+    stochastic = True
+    default_replicates = (10, 2)
+    batch_size = 100_000
+    columns = ("mg_o_mM", "seed", "spikes", "rate_hz", "v_end_mV")
+    settings = (
+        concentration("mg_o", SWEEP_MG, "extracellular free Mg2+", "benchmark range"),
+        Setting("input_rate", (DEFAULTS["rate_hz"],), Hz, "Poisson input rate", "benchmark choice",
+                minimum=0.0),
+        Setting("duration", (DEFAULTS["duration_ms"],), ms, "simulated time", "benchmark choice",
+                minimum=0.0, exclusive_minimum=True),
+        Setting("dt", (DEFAULTS["dt_ms"],), ms, "time step", "NEURON default",
+                minimum=0.0, exclusive_minimum=True),
+    )
+
+    def build(self, n, fixed):
+        cell = BatchCell(n, {"rate_hz": fixed.get("input_rate", DEFAULTS["rate_hz"]),
+                             "duration_ms": fixed.get("duration", DEFAULTS["duration_ms"]),
+                             "dt_ms": fixed.get("dt", DEFAULTS["dt_ms"])})
+        duration_s = cell.p["duration_ms"] / 1000.0
+
+        def runner(conditions):
+            mg = [c.get("mg_o", fixed.get("mg_o")) for c in conditions]
+            seeds = [c["seed"] for c in conditions]
+            counts, v_end = cell.run(mg, seeds)
+            return [[{"spikes": int(counts[k]), "rate_hz": counts[k] / duration_s,
+                      "v_end_mV": float(v_end[k])}] for k in range(len(conditions))]
+        return runner
+
+    def plot(self, tables):  # pragma: no cover - benchmark workload, no figure
+        raise NotImplementedError
+
+
+def naive_point(mg_mM: float, seed: int, p: Mapping[str, Any] | None = None) -> int:
+    """One sweep point the way a newcomer writes it: build a fresh network, run, count.
+
+    Same cell, input and integration as :class:`BatchCell`, but one neuron and
+    one new Brian2 ``Network`` (new code objects) per call.
+    """
+    from brian2 import start_scope
+    start_scope()
+    gc.collect()  # let Brian2 reuse the object names, so the compiled code is reused too
+    p = {**DEFAULTS, **(p or {})}
+    cell = BatchCell(1, p, store=False)
+    counts, _ = cell.run([mg_mM], [seed])
+    return int(counts[0])

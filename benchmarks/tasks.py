@@ -1,0 +1,173 @@
+"""Measurements of the benchmark suite; each returns a JSON-able dict.
+
+:mod:`benchmarks.run` calls them, most in a fresh subprocess
+(``python -m benchmarks.tasks NAME JSON-KWARGS`` prints the result as one
+JSON line) so that peak memory, Brian2's device and NEURON's state belong to
+one measurement only. All wall times are ``time.perf_counter`` seconds.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def sweep_settings(n: int, duration_ms: float) -> dict[str, str]:
+    """``--set`` values giving ``n`` conditions: 10 Mg values x n/10 seeds (or n = 1)."""
+    from .cell import SWEEP_MG
+    if n < 10:
+        mg = ",".join(f"{m:g}" for m in SWEEP_MG[:n]) if n > 1 else "1"
+        return {"mg_o": mg, "replicates": "1", "duration": f"{duration_ms:g}"}
+    if n % 10:
+        raise ValueError(f"sweep size {n}: use 1-9 or a multiple of 10")
+    return {"mg_o": ",".join(f"{m:g}" for m in SWEEP_MG), "replicates": str(n // 10),
+            "duration": f"{duration_ms:g}"}
+
+
+def bench_plan(n: int, duration_ms: float, batch_size: int | None = None):
+    from experiments.run import resolve
+    from experiments.sweep import make_plan
+
+    from .cell import BenchCell
+    values = resolve(BenchCell, False, {}, sweep_settings(n, duration_ms))
+    return make_plan(BenchCell(), values, seed=1, batch_size=batch_size)
+
+
+def engine(n: int, duration_ms: float, repeats: int = 1, workers: int = 1,
+           process_backend: bool = False, rerun: bool = True) -> dict:
+    """Wall time of the engine on an ``n``-condition sweep.
+
+    ``full_s``: a complete sweep as ``hypomag run`` does it (plan, build the
+    network, simulate, write batch files, merge), from an empty runner cache
+    but with Brian2 imported and the compiled code on disk. ``rerun_s``: the
+    same sweep again in this process, network already built (the cost of
+    every later batch). ``process_backend`` uses ``ProcessBackend(workers)``
+    even for one worker.
+    """
+    from experiments import sweep
+    from experiments.sweep import ProcessBackend, SerialBackend, configure_brian, execute, finish
+    configure_brian()
+    full, again, cpu, spikes = [], [], [], None
+    for _ in range(repeats):
+        plan = bench_plan(n, duration_ms)
+        sweep._RUNNERS.clear()
+        gc.collect()
+        backend = ProcessBackend(workers) if (workers > 1 or process_backend) else SerialBackend()
+        with tempfile.TemporaryDirectory(prefix="hypomag-bench-") as out:
+            try:
+                cpu0 = _cpu_s()
+                start = time.perf_counter()
+                tables = execute(plan, Path(out), backend, progress=False)
+                full.append(time.perf_counter() - start)
+                if isinstance(backend, ProcessBackend):
+                    backend.close()  # workers exit: their CPU time becomes RUSAGE_CHILDREN
+                cpu.append(_cpu_s() - cpu0)
+                if rerun and not isinstance(backend, ProcessBackend):
+                    start = time.perf_counter()
+                    execute(plan, Path(out), backend, progress=False)
+                    again.append(time.perf_counter() - start)
+                finish(plan, Path(out))
+            finally:
+                backend.close()
+        table = tables["main"]
+        spikes = {f"{m:g}": float(table.where(mg_o_mM=m)["spikes"].mean())
+                  for m in table.unique("mg_o_mM")}
+    return {"n": n, "duration_ms": duration_ms, "steps": int(round(duration_ms / 0.025)),
+            "full_s": full, "rerun_s": again, "cpu_s": cpu, "batches": len(plan.layout()),
+            "mean_spikes_by_mg": spikes, "peak_rss_mb": _peak_rss_mb()}
+
+
+def naive(points: int, duration_ms: float, sweep_n: int = 100) -> dict:
+    """Per-point wall time of the newcomer's loop (fresh network per point).
+
+    The first ``points`` conditions of the ``sweep_n``-point sweep, in order; the
+    first call is a warm-up (not timed) so that every timed point finds its
+    compiled code on disk, the newcomer's best case.
+    """
+    from experiments import sweep
+    from experiments.sweep import configure_brian
+
+    from .cell import naive_point
+    configure_brian()
+    sweep._RUNNERS.clear()  # free the engine's object names (same code, no compilation)
+    plan = bench_plan(sweep_n, duration_ms)
+    p = {"duration_ms": duration_ms}
+    naive_point(1.0, 1, p)
+    times, counts = [], []
+    for condition in plan.conditions[:points]:
+        start = time.perf_counter()
+        counts.append(naive_point(condition["mg_o"], condition["seed"], p))
+        times.append(time.perf_counter() - start)
+    return {"points": points, "duration_ms": duration_ms, "point_s": times, "spikes": counts}
+
+
+def engine_counts(n: int, duration_ms: float) -> list[int]:
+    """Spike counts of the engine for the first ``n`` conditions (for the peer check)."""
+    from experiments.sweep import configure_brian, execute
+    configure_brian()
+    plan = bench_plan(n, duration_ms)
+    with tempfile.TemporaryDirectory(prefix="hypomag-bench-") as out:
+        table = execute(plan, Path(out), progress=False)["main"]
+    return [int(x) for x in table["spikes"]]
+
+
+def neuron(n: int, duration_ms: float, repeats: int = 1, loop: bool = True) -> dict:
+    """NEURON on the same sweep: ``n`` cells in one run, and one cell rerun ``n`` times."""
+    from . import neuron_peer
+
+    plan = bench_plan(n, duration_ms)
+    mg = [c.get("mg_o", plan.fixed.get("mg_o")) for c in plan.conditions]
+    seeds = [c["seed"] for c in plan.conditions]
+    p = {"duration_ms": duration_ms}
+    start = time.perf_counter()
+    neuron_peer.load()
+    load_s = time.perf_counter() - start
+    network, counts = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        counts = neuron_peer.run_network(mg, seeds, p)
+        network.append(time.perf_counter() - start)
+    looped, loop_counts = [], None
+    if loop:
+        start = time.perf_counter()
+        loop_counts = neuron_peer.run_loop(mg, seeds, p)
+        looped.append(time.perf_counter() - start)
+    return {"n": n, "duration_ms": duration_ms, "load_compile_s": load_s, "network_s": network,
+            "loop_s": looped, "spikes": [int(c) for c in counts],
+            "loop_matches_network": None if loop_counts is None else
+            bool((loop_counts == counts).all())}
+
+
+def standalone(n: int, duration_ms: float, batches: int) -> dict:
+    """Brian2 C++ standalone on the same cell (see :mod:`benchmarks.standalone`)."""
+    from .standalone import measure
+    out = measure(n, duration_ms, batches)
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,
+         "standalone": standalone}
+
+
+if __name__ == "__main__":
+    name, kwargs = sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    result = TASKS[name](**kwargs)
+    sys.stdout.write("\nRESULT " + json.dumps(result) + "\n")

@@ -1,0 +1,233 @@
+"""``k_secretion``: K+ secretion by the collecting-duct principal cell against cytoplasmic Mg2+.
+
+Each condition (Mg_i, luminal K, ENaC activity, luminal Na, plasma K) is one
+millimetre of rat cortical collecting duct (:class:`models.principal_cell.PrincipalCell`)
+integrated to its steady state. Cytoplasmic Mg2+ blocks outward current
+through apical ROMK; less Mg releases the block, so more K+ leaves the cell
+into the lumen: K+ secretion rises as Mg_i falls, while Na+ absorption and
+the potentials barely move. Amiloride (``enac_scale=0``) removes the
+lumen-negative potential and with it most of the secretion.
+
+ROMK's Mg2+ affinity is not pinned by the literature, so every condition is
+also run (in the same batched simulation) at the four corners of the
+plausible range, Kd0 = ``band_kd0_min``..``band_kd0_max`` and z·delta =
+``band_zdelta_min``..``band_zdelta_max``; those rows go to the side table
+``k_secretion_band.csv`` and the figure shows the band they span.
+
+Columns: ``mg_i_mM``, ``k_lumen_mM``, ``enac_scale``, ``na_lumen_mM``,
+``k_plasma_mM``, ``j_k_pmol_min_mm`` (secretion, lumen-ward positive),
+``j_na_pmol_min_mm`` (absorption), ``v_apical_mV`` (cell minus lumen),
+``v_basolateral_mV`` (cell minus blood), ``v_te_mV`` (lumen minus blood),
+``na_c_mM``, ``k_c_mM``, ``unblocked`` (ROMK fraction not blocked by Mg2+),
+``residual`` (largest relative flux imbalance at the end; steady state check).
+Band table: the same leading columns, ``kd0_mM``, ``zdelta``,
+``j_k_pmol_min_mm``, ``v_apical_mV``.
+
+References: Weinstein 2001 AJP Renal 280:F1072; Yang, Frindt & Palmer 2010
+JASN 21:2109; Huang & Kuo 2007 JASN 18:2649; Tomita, Pisano & Knepper 1985
+JCI 76:132.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from brian2 import kelvin, ms, mM, second
+
+from channels.enac import ENaC
+from channels.kir_basolateral import Kir45
+from models.principal_cell import ApicalROMK, PrincipalCell
+
+from .framework import Experiment
+from .settings import Setting, UsageError, concentration
+from .style import figure
+
+#: Relative flux imbalance below which a unit counts as at steady state.
+STEADY_TOLERANCE = 1e-6
+
+#: Published bands the baseline is checked against (docs/reference.md section 4).
+K_SECRETION_BAND = (5.0, 30.0)        # pmol/min/mm, rat CCD
+BASOLATERAL_BAND = (-85.0, -70.0)     # mV
+TRANSEPITHELIAL_BAND = (-50.0, 0.0)   # mV, lumen negative
+APICAL_BAND = (-60.0, -30.0)          # mV
+
+CONDITION_MAP = {"mg_i": "Mg_i", "k_lumen": "K_lumen", "na_lumen": "Na_lumen",
+                 "k_plasma": "K_blood", "temperature": "T"}
+
+
+def cell_settings(relax: float = 300.0) -> tuple[Setting, ...]:
+    """Relaxation time (default ``relax`` s) and step of the principal-cell integration (shared)."""
+    return (
+        Setting("relax", (relax,), second, "time integrated from the initial state to steady state",
+                "numerical choice: the slowest mode (cell K+) relaxes in about 20 s near "
+                "baseline (minutes when the pump is K-limited); checked against 1e-6", minimum=0.0, exclusive_minimum=True,
+                maximum=1e6),
+        Setting("cell_dt", (50.0,), ms, "integration step (forward Euler) of the principal cell",
+                "numerical choice: stable for the ~0.1 s relaxation time constants; the "
+                "steady state does not depend on it",
+                minimum=0.0, exclusive_minimum=True, maximum=200.0),
+    )
+
+
+def check_positive(values, names) -> None:
+    """UsageError unless every value of the named concentration settings is > 0."""
+    for name in names:
+        bad = [v for v in values[name] if v <= 0]
+        if bad:
+            raise UsageError(f"--set {name}={','.join(f'{v:g}' for v in values[name])}: "
+                             f"must be > 0 mM (the Nernst potential is undefined at 0); "
+                             f"allowed: numbers in mM > 0")
+
+
+def build_cell(experiment: type[Experiment], n: int, fixed) -> PrincipalCell:
+    """A principal-cell group of ``n`` units with the run's fixed parameter values."""
+    values = {p.name: experiment.quantity(p.name, fixed[p.name])
+              for p in PrincipalCell.parameters if p.name in fixed}
+    return PrincipalCell(n, enac=experiment.channel(ENaC, fixed),
+                         romk=experiment.channel(ApicalROMK, fixed),
+                         kir=experiment.channel(Kir45, fixed), values=values,
+                         dt=fixed["cell_dt"] * ms)
+
+
+def check_steady(result, what: str) -> None:
+    """RuntimeError naming the worst unit if the relaxation did not reach steady state."""
+    worst = int(np.argmax(result["residual"]))
+    if not np.all(np.isfinite(result["residual"])) or result["residual"][worst] > STEADY_TOLERANCE:
+        raise RuntimeError(f"{what}: no steady state (relative imbalance "
+                           f"{result['residual'][worst]:.2g} > {STEADY_TOLERANCE:g}); "
+                           f"increase relax or lower cell_dt")
+
+
+class KSecretion(Experiment):
+    """Steady-state K+ secretion of the CCD principal cell over cytoplasmic Mg2+."""
+
+    name = "k_secretion"
+    title = "K+ secretion by the collecting-duct principal cell vs intracellular Mg2+"
+    channel_classes = (ENaC, ApicalROMK, Kir45, PrincipalCell)
+    columns = ("mg_i_mM", "k_lumen_mM", "enac_scale", "na_lumen_mM", "k_plasma_mM",
+               "j_k_pmol_min_mm", "j_na_pmol_min_mm", "v_apical_mV", "v_basolateral_mV",
+               "v_te_mV", "na_c_mM", "k_c_mM", "unblocked", "residual")
+    settings = (
+        concentration("mg_i", (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5),
+                      "cytoplasmic free Mg2+ of the principal cell",
+                      "intracellular free Mg about 0.5 mM (0.5-1.0) normally; lower in Mg "
+                      "deficiency (docs/reference.md sections 2-3)", quick=(0.1, 0.5, 1.0)),
+        concentration("k_lumen", (5.0,), "luminal K+ (perfusate)",
+                      "perfused-tubule perfusate K 5 mM (Tomita et al. 1985)"),
+        Setting("enac_scale", (1.0,), None, "ENaC activity relative to baseline "
+                "(aldosterone > 1, amiloride 0)", "baseline = mineralocorticoid-treated rat CCD",
+                minimum=0.0, maximum=100.0, column=True),
+        concentration("na_lumen", (140.0,), "luminal Na+ (perfusate)",
+                      "perfused-tubule Ringer 140 mM (Tomita et al. 1985)"),
+        concentration("k_plasma", (4.0,), "plasma (peritubular) K+",
+                      "normal serum K 3.5-5.0 mM (docs/reference.md section 5)"),
+        Setting("temperature", (310.15,), kelvin, "absolute temperature", "body temperature 37 C",
+                minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        Setting("band_kd0_min", (0.5,), mM, "lower end of ROMK's plausible Mg2+ Kd0",
+                "docs/reference.md section 3 (Kd0 0.5-5 mM) [uncertain]", minimum=0.0,
+                exclusive_minimum=True, maximum=1000.0),
+        Setting("band_kd0_max", (5.0,), mM, "upper end of ROMK's plausible Mg2+ Kd0",
+                "docs/reference.md section 3 (Kd0 0.5-5 mM) [uncertain]", minimum=0.0,
+                exclusive_minimum=True, maximum=1000.0),
+        Setting("band_zdelta_min", (0.6,), None, "lower end of ROMK's plausible z*delta",
+                "docs/reference.md section 3; channels/romk.py (0.6-1.4) [uncertain]",
+                minimum=0.0, maximum=4.0),
+        Setting("band_zdelta_max", (1.4,), None, "upper end of ROMK's plausible z*delta",
+                "docs/reference.md section 3; channels/romk.py (0.6-1.4) [uncertain]",
+                minimum=0.0, maximum=4.0),
+    ) + cell_settings()
+
+    def validate(self, values):
+        check_positive(values, ("k_lumen", "k_plasma"))
+        for low, high in (("band_kd0_min", "band_kd0_max"), ("band_zdelta_min", "band_zdelta_max")):
+            if values[low][0] > values[high][0]:
+                raise UsageError(f"--set {low}={values[low][0]:g}: must not exceed "
+                                 f"{high}={values[high][0]:g}")
+
+    def band_corners(self, fixed) -> list[tuple[float, float]]:
+        """(Kd0 in mM, z*delta) at the corners of the uncertainty box."""
+        return list(itertools.product((fixed["band_kd0_min"], fixed["band_kd0_max"]),
+                                      (fixed["band_zdelta_min"], fixed["band_zdelta_max"])))
+
+    def build(self, n, fixed):
+        corners = self.band_corners(fixed)
+        blocks = 1 + len(corners)
+        cell = build_cell(type(self), n * blocks, fixed)
+
+        def runner(conditions):
+            m = len(conditions)
+            env = self.per_neuron(conditions, fixed, CONDITION_MAP)
+            scale = np.array([c.get("enac_scale", fixed.get("enac_scale")) for c in conditions], float)
+            env["P_ENaC"] = env["P_ENaC"] * scale
+            per_unit = {k: _tile(v, blocks) for k, v in env.items()}
+            kd0 = np.asarray(per_unit["Kd0_ROMK"] / mM).copy()
+            zdelta = np.asarray(per_unit["zdelta_ROMK"], float).copy()
+            for b, (k, z) in enumerate(corners, start=1):
+                kd0[b * m:(b + 1) * m], zdelta[b * m:(b + 1) * m] = k, z
+            per_unit["Kd0_ROMK"], per_unit["zdelta_ROMK"] = kd0 * mM, zdelta
+            result = cell.run(per_unit, duration=fixed["relax"] * second)
+            check_steady(result, self.name)
+            out = []
+            for k in range(m):
+                rows = [{key: float(result[key][k]) for key in
+                         ("j_k_pmol_min_mm", "j_na_pmol_min_mm", "v_apical_mV", "v_basolateral_mV",
+                          "v_te_mV", "na_c_mM", "k_c_mM", "unblocked", "residual")}]
+                for b, (kd, z) in enumerate(corners, start=1):
+                    i = b * m + k
+                    rows.append({"_table": "band", "kd0_mM": kd, "zdelta": z,
+                                 "j_k_pmol_min_mm": float(result["j_k_pmol_min_mm"][i]),
+                                 "v_apical_mV": float(result["v_apical_mV"][i])})
+                out.append(rows)
+            return out
+        return runner
+
+    def plot(self, tables):
+        table = tables["main"]
+        band = tables.get("band")
+        fig, axes = figure(1, 2, width=4.4)
+        ax_k, ax_v = axes[0]
+        keys = ("k_lumen_mM", "enac_scale", "na_lumen_mM", "k_plasma_mM")
+        groups = sorted({tuple(row[k] for k in keys) for row in table.rows})
+        for index, group in enumerate(groups):
+            part = table.where(**dict(zip(keys, group)))
+            order = np.argsort(part["mg_i_mM"])
+            mg = part["mg_i_mM"][order]
+            label = (f"K$_L$ {group[0]:g}, ENaC x{group[1]:g}" if len(groups) > 1 else "model")
+            line, = ax_k.plot(mg, part["j_k_pmol_min_mm"][order], "o-", label=label, zorder=3)
+            if band is not None and len(band):
+                sub = band.where(**dict(zip(keys, group)))
+                lo = [np.min(sub.where(mg_i_mM=x)["j_k_pmol_min_mm"]) for x in mg]
+                hi = [np.max(sub.where(mg_i_mM=x)["j_k_pmol_min_mm"]) for x in mg]
+                ax_k.fill_between(mg, lo, hi, color=line.get_color(), alpha=0.18, lw=0,
+                                  label="ROMK Mg affinity range" if index == 0 else None)
+            style = dict(color=line.get_color()) if len(groups) > 1 else {}
+            for column, marker, name in (("v_apical_mV", "-", "apical"),
+                                         ("v_basolateral_mV", "--", "basolateral"),
+                                         ("v_te_mV", ":", "transepithelial")):
+                ax_v.plot(mg, part[column][order], marker, **style,
+                          label=name if index == 0 else None)
+        ax_k.axhspan(*K_SECRETION_BAND, color="0.5", alpha=0.08, label="rat CCD 5-30")
+        ax_k.axvspan(0.5, 1.0, color="tab:green", alpha=0.06, label="normal Mg$_i$")
+        ax_k.set(xlabel="cytoplasmic free Mg$^{2+}$ (mM)", ylabel="K$^+$ secretion (pmol/min/mm)",
+                 title="ROMK releases K$^+$ as Mg$_i$ falls", ylim=(0, None))
+        ax_k.legend(loc="upper right")
+        j_na = table["j_na_pmol_min_mm"]
+        ax_v.set(xlabel="cytoplasmic free Mg$^{2+}$ (mM)", ylabel="potential (mV)",
+                 title="apical, basolateral, transepithelial potentials")
+        ax_v.text(0.02, 0.68, f"Na$^+$ absorption {np.min(j_na):.0f}-{np.max(j_na):.0f} pmol/min/mm",
+                  transform=ax_v.transAxes, fontsize=7)
+        ax_v.legend(loc="center right")
+        return fig
+
+
+def _tile(value, blocks: int):
+    """A per-condition array (quantity or float) repeated for ``blocks`` blocks of units."""
+    from brian2 import Quantity
+    if isinstance(value, Quantity):
+        return Quantity(np.tile(np.asarray(value), blocks), dim=value.dim)
+    return np.tile(np.asarray(value, float), blocks)
+
+
+if __name__ == "__main__":
+    from .cli import experiment_main
+    experiment_main("k_secretion")

@@ -1,0 +1,237 @@
+"""``seizure``: the zero-Mg seizure model in a recurrent E–I network.
+
+Lowering extracellular Mg2+ relieves the voltage-dependent block of NMDA
+receptors at resting potentials (7x more NMDA conductance at -70 mV from 1 to
+0.1 mM, Jahr & Stevens 1990). In a recurrent network of pyramidal cells and
+interneurons (:mod:`models.network`) this removes the NMDA brake: at normal Mg
+(1-1.2 mM) the network fires asynchronously and irregularly at a few Hz; at
+low Mg (<= 0.3 mM) it fires recurrent population bursts of 0.15-0.2 s that
+recruit most cells, ended by synaptic depression and spike-frequency
+adaptation, as in Mg-free slices (interictal-like discharges of 100-800 ms,
+Tancredi et al. 1990; abolished by NMDA antagonists: ``--set nmda_scale=0``).
+
+All Mg values (and replicate seeds) run as one batched simulation: condition
+k is the k-th disconnected block of one NeuronGroup; its wiring, external
+input and initial state depend on its seed only (common random numbers).
+
+Definitions (per condition, after discarding the first ``transient``):
+
+* ``rate_hz``: mean firing rate of all cells; ``rate_e_hz``, ``rate_i_hz`` by type;
+* population rate: spikes of all cells in 1-ms bins per cell, smoothed with a
+  Gaussian of s.d. 10 ms;
+* burst (:func:`models.network.detect_bursts`): an epoch in which the
+  population rate stays above max(10 Hz, 3 x its median), epochs closer than
+  50 ms merged, epochs shorter than 50 ms dropped;
+* ``burst_rate_hz``: bursts per second; ``burst_duration_s``: their mean
+  length (nan without bursts); ``recruited_fraction``: mean fraction of cells
+  firing at least once in a burst (nan without bursts);
+* ``synchrony``: Golomb's chi on spike counts of all cells in 10-ms bins,
+  sqrt(Var[mean count] / mean Var[count]); about 1/sqrt(N) (0.03 for 1000
+  cells) for independent cells, 1 for identical ones.
+
+Side tables: ``raster`` (spikes of the first 40 pyramidal cells and first 10
+interneurons of each condition: ``t_s``, ``neuron``, ``cell``) and ``rate``
+(population rate every 10 ms: ``t_s``, ``rate_hz``).
+
+References
+----------
+Tancredi V et al. (1990) Brain Res 511:280-290; Avoli M et al. (1991).
+Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
+Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85.
+Tsodyks M, Uziel A, Markram H (2000) J Neurosci 20:RC50.
+Golomb D (2007) Scholarpedia 2(1):1347.
+"""
+from __future__ import annotations
+
+import numpy as np
+from brian2 import ms, second
+
+from models.network import (PARAMETERS, SHARED, BurstCriteria, EINetwork, detect_bursts, golomb_chi,
+                            population_rate, recruited_fraction)
+
+from .framework import Experiment
+from .settings import Setting, UsageError, concentration
+from .style import figure, shade_mg_ranges
+
+#: Network parameters with one value per simulation: they change the wiring or the shared
+#: input table, or are shared constants of all cells (models.network.SHARED).
+STRUCTURAL = {"p_connect", "nu_ext", *SHARED}
+#: Cells of each condition written to the raster table (pyramidal, interneurons).
+RASTER_CELLS = (40, 10)
+#: Resolution of the population-rate side table.
+RATE_TABLE_BIN_S = 0.01
+#: Mg values (mM) shown as rasters, if present.
+RASTER_MG = (0.1, 0.5, 1.2)
+
+
+def network_settings() -> tuple[Setting, ...]:
+    """Settings for every network parameter, in its display unit."""
+    out = []
+    for p in PARAMETERS:
+        unit = None if p.dimensionless else p.unit
+        is_voltage = unit is not None and str(unit).endswith("V")
+        out.append(Setting(p.name, (p.magnitude(),), unit, p.meaning,
+                           p.source + (" [uncertain]" if p.uncertain else ""),
+                           minimum=None if is_voltage else 0.0,
+                           maximum=1.0 if p.name in ("p_connect", "U_STD") else None,
+                           exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I"),
+                           structural=p.name in STRUCTURAL))
+    return tuple(out)
+
+
+class Seizure(Experiment):
+    """Zero-Mg seizure model: population bursts of an E–I network as Mg_o falls."""
+
+    name = "seizure"
+    title = "Low extracellular Mg2+ turns asynchronous network firing into population bursts"
+    stochastic = True
+    default_replicates = (1, 1)
+    columns = ("mg_o_mM", "nmda_scale", "seed", "rate_hz", "rate_e_hz", "rate_i_hz",
+               "burst_rate_hz", "burst_duration_s", "recruited_fraction", "synchrony", "n_bursts")
+    settings = (
+        concentration("mg_o", (0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.2, 1.5, 2.0),
+                      "extracellular free Mg2+",
+                      "0 (Mg-free slices, Tancredi et al. 1990) to 2 mM; CSF ionized Mg 0.82 mM "
+                      "(Brewer et al. 2001)", quick=(0, 0.1, 0.5, 1.2, 2.0)),
+        Setting("nmda_scale", (1.0,), None, "factor on all NMDA conductances (0 = NMDA antagonist)",
+                "1 = model default; 0 mimics APV/CPP (Tancredi et al. 1990)", minimum=0.0,
+                maximum=100.0, column=True),
+        Setting("n_e", (800,), None, "pyramidal cells per network", "4:1 ratio of Brunel & Wang 2001",
+                quick=(160,), minimum=10, maximum=100_000, integer=True, structural=True),
+        Setting("n_i", (200,), None, "interneurons per network", "4:1 ratio of Brunel & Wang 2001",
+                quick=(40,), minimum=3, maximum=100_000, integer=True, structural=True),
+        Setting("duration", (10.0,), second, "simulated time per condition",
+                "long enough for several bursts at 0.5-2 /s", quick=(3.0,), minimum=0.0,
+                exclusive_minimum=True, maximum=10_000.0, structural=True),
+        Setting("transient", (0.5,), second, "initial time left out of all measures",
+                "numerical choice: > 3 x the slowest time constant of the rates (tau_rec 0.8 s "
+                "acts on bursts, the rates settle within 0.3 s)", minimum=0.0, maximum=10_000.0),
+        Setting("dt", (0.2,), ms, "integration time step (Euler)",
+                "numerical choice for speed: tau_AMPA / 10; default sweep at 0.1 ms gives firing "
+                "rates within 3 % and the same burst counts within one", minimum=0.0,
+                exclusive_minimum=True, maximum=1.0, structural=True),
+    ) + network_settings()
+
+    def validate(self, values):
+        if max(values["transient"]) >= min(values["duration"]):
+            raise UsageError(f"--set transient={max(values['transient']):g}: must be shorter than "
+                             f"the duration ({min(values['duration']):g} s)")
+
+    def build(self, n, fixed):
+        n_e, n_i = int(fixed["n_e"]), int(fixed["n_i"])
+        model = EINetwork(n_e, n_i, n, dt=fixed["dt"] * ms)
+        duration_s = float(fixed["duration"])
+        criteria = BurstCriteria()
+        names = [p.name for p in PARAMETERS if p.name not in STRUCTURAL] + ["nmda_scale"]
+
+        def runner(conditions):
+            def values_of(name):
+                return np.array([c.get(name, fixed.get(name)) for c in conditions], float)
+            values = {name: values_of(name) for name in names}
+            values.update({name: float(fixed[name]) for name in STRUCTURAL})
+            spikes = model.simulate(values_of("mg_o"), [int(c["seed"]) for c in conditions],
+                                    duration_s * second, values)
+            transient = values_of("transient")
+            return [self.measure(i, t, n_e, n_i, duration_s, float(transient[k]), criteria)
+                    for k, (i, t) in enumerate(spikes)]
+        return runner
+
+    @staticmethod
+    def measure(spike_i, spike_t, n_e, n_i, duration_s, transient_s, criteria):
+        """Main row, raster rows and rate rows of one condition."""
+        n = n_e + n_i
+        keep = spike_t >= transient_s
+        i, t = spike_i[keep], spike_t[keep]
+        span = duration_s - transient_s
+        tc, rate = population_rate(t, n, duration_s, start_s=transient_s)
+        bursts = detect_bursts(tc, rate, criteria)
+        recruited = recruited_fraction(i, t, n, bursts)
+        main = {
+            "rate_hz": len(t) / (n * span),
+            "rate_e_hz": np.sum(i < n_e) / (n_e * span),
+            "rate_i_hz": np.sum(i >= n_e) / (n_i * span),
+            "burst_rate_hz": len(bursts) / span,
+            "burst_duration_s": float(np.mean(bursts[:, 1] - bursts[:, 0])) if len(bursts) else np.nan,
+            "recruited_fraction": float(np.mean(recruited)) if len(bursts) else np.nan,
+            "synchrony": golomb_chi(i, t, n, transient_s, duration_s),
+            "n_bursts": len(bursts),
+        }
+        rows = [main]
+        n_re, n_ri = min(RASTER_CELLS[0], n_e), min(RASTER_CELLS[1], n_i)
+        shown = (spike_i < n_re) | ((spike_i >= n_e) & (spike_i < n_e + n_ri))
+        for cell, when in zip(spike_i[shown], spike_t[shown]):
+            rows.append({"_table": "raster", "t_s": float(when), "neuron": int(cell),
+                         "cell": "E" if cell < n_e else "I"})
+        tr, coarse = population_rate(spike_t, n, duration_s, bin_s=RATE_TABLE_BIN_S, sigma_s=0.0)
+        for when, value in zip(tr, coarse):
+            rows.append({"_table": "rate", "t_s": round(float(when), 6), "rate_hz": float(value)})
+        return rows
+
+    def plot(self, tables):
+        main = tables["main"]
+        raster, rate = tables.get("raster"), tables.get("rate")
+        seeds = sorted(main.unique("seed"))
+        scales = main.unique("nmda_scale")
+        first = main.where(seed=seeds[0], nmda_scale=scales[0])
+        available = sorted(first.unique("mg_o_mM"))
+        shown = []
+        for want in RASTER_MG:
+            best = min(available, key=lambda m: abs(m - want))
+            if best not in shown:
+                shown.append(best)
+        fig, axes = figure(3, 3, width=4.0, height=2.6)
+        for col in range(3):
+            ax_r, ax_p = axes[0][col], axes[1][col]
+            if col >= len(shown):
+                ax_r.axis("off")
+                ax_p.axis("off")
+                continue
+            mg = shown[col]
+            where = dict(mg_o_mM=mg, seed=seeds[0], nmda_scale=scales[0])
+            if raster is not None and len(raster):
+                part = raster.where(**where)
+                if len(part):
+                    cells = np.asarray(part["cell"])
+                    neuron = part["neuron"]
+                    # interneurons on top of the pyramidal cells
+                    n_e_rows = RASTER_CELLS[0]
+                    y = np.where(cells == "E", neuron, n_e_rows + (neuron - neuron[cells == "I"].min()
+                                                                   if np.any(cells == "I") else 0))
+                    for kind, color in (("E", "tab:red"), ("I", "tab:blue")):
+                        sel = cells == kind
+                        ax_r.plot(part["t_s"][sel], y[sel], "|", ms=2, color=color,
+                                  label="pyramidal" if kind == "E" else "interneuron")
+            ax_r.set(title=f"Mg$_o$ = {mg:g} mM", ylabel="cell", xlabel="time (s)")
+            if col == 0:
+                ax_r.legend(loc="upper right", markerscale=3)
+            if rate is not None and len(rate):
+                part = rate.where(**where)
+                ax_p.plot(part["t_s"], part["rate_hz"], color="k", lw=0.8)
+            row = first.where(mg_o_mM=mg)
+            ax_p.set(xlabel="time (s)", ylabel="population rate (Hz)",
+                     title=f"{row['burst_rate_hz'][0]:.2f} bursts/s" if len(row) else "")
+        ax_b, ax_f, ax_d = axes[2]
+        for scale in scales:
+            part = main.where(nmda_scale=scale)
+            mgs = np.array(sorted(part.unique("mg_o_mM")), float)
+            label = f"NMDA x {scale:g}"
+            for ax, column in ((ax_b, "burst_rate_hz"), (ax_f, "rate_hz"), (ax_d, "burst_duration_s")):
+                mean = np.array([np.nanmean(part.where(mg_o_mM=m)[column])
+                                 if np.any(np.isfinite(part.where(mg_o_mM=m)[column])) else np.nan
+                                 for m in mgs])
+                line, = ax.plot(mgs, mean, "o-", label=label)
+                if len(seeds) > 1:
+                    ax.plot(part["mg_o_mM"], part[column], ".", color=line.get_color(), alpha=0.4)
+        for ax in (ax_b, ax_f, ax_d):
+            shade_mg_ranges(ax, label=ax is ax_b)
+            ax.set_xlabel("extracellular Mg$^{2+}$ (mM)")
+        ax_b.set(ylabel="population bursts per s", title="burst rate")
+        ax_f.set(ylabel="mean firing rate (Hz)", title="firing rate")
+        ax_d.set(ylabel="mean burst duration (s)", title="burst duration")
+        ax_b.legend(loc="center right")
+        return fig
+
+
+if __name__ == "__main__":
+    from .cli import experiment_main
+    experiment_main("seizure")

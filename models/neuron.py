@@ -1,0 +1,395 @@
+"""Single-compartment regular-spiking cortical pyramidal neuron with synapses.
+
+Public API (used by ``experiments/excitability.py`` and ``models/network.py``)
+-----------------------------------------------------------------------------
+``PyramidalNeuron(block="jahr_stevens", gating="dual_exp", **overrides)``
+    The model: its :attr:`~PyramidalNeuron.channels` (Leak, NaHH, KHH, M,
+    AMPA, NMDA, GABA_A), :meth:`~PyramidalNeuron.equations` (Brian2
+    ``Equations``), :meth:`~PyramidalNeuron.build_group` (a ready
+    ``NeuronGroup``) and :meth:`~PyramidalNeuron.initialize` (parameters,
+    environment, resting state). ``overrides`` are parameter values by name
+    (``g_AMPA=0.5*nS``, ``C_m=120*pF``), channel or model parameters alike.
+``THRESHOLD``, ``REFRACTORY``
+    Spike detection: ``"v > -20*mV"``, refractory while ``v > -20*mV`` (one
+    spike per action potential; there is no reset, the HH currents repolarize).
+``ON_PRE_EXC``, ``ON_PRE_INH`` / :func:`on_pre`
+    ``Synapses`` ``on_pre`` code for an excitatory (AMPA + NMDA, co-released)
+    and an inhibitory (GABA_A) input of weight ``w`` (dimensionless: a weight
+    of 1 gives one unitary conductance ``g_AMPA``, ``g_NMDA`` or ``g_GABA_A``).
+Module functions :func:`neuron_equations`, :func:`channel_list`,
+:func:`build_group`, :func:`initialize`, :func:`resting_potential` wrap the
+class for callers that prefer functions.
+
+Per-neuron variables of the group: ``v`` (state), ``I_ext`` (injected current,
+amp, settable at any time), ``C_m``, the environment ``Mg_o``, ``Ca_o``, ``T``
+(constants), ``surface_charge`` (0/1 switch, see below), every channel
+parameter (``g_NaHH`` ...) and the synaptic states ``s_AMPA``, ``x_NMDA``,
+``s_NMDA``, ``s_GABA_A``. Changing ``Mg_o`` needs no rebuild; changing a
+structural option (``block``, ``gating``) does.
+
+Model
+-----
+.. math::
+
+    C_m \\frac{dV}{dt} = -(I_L + I_{NaHH} + I_{KHH} + I_M + I_{AMPA} + I_{NMDA}
+                          + I_{GABA_A}) + I_{ext}
+
+(outward currents positive). Intrinsic currents: the regular-spiking (RS)
+pyramidal cell of Pospischil et al. (2008): leak, Traub-Miles Na and
+delayed-rectifier K and the slow M current (:mod:`channels.na_hh`,
+:mod:`channels.k_hh`, :mod:`channels.m_current`), with the published densities
+(S/cm2) converted to absolute conductances over the published single
+compartment (L = d = 61.4 um, area 11 844 um2, C_m = 1 uF/cm2 -> 118.4 pF;
+:mod:`channels.gating`). Resting potential -71.9 mV (as published), input
+resistance 1/g_L = 412 MOhm, membrane time constant C_m/g_L = 48.8 ms,
+rheobase 40-60 pA; regular spiking with adaptation.
+
+The voltage-dependent rates (and ``V_surf``) are ``(constant over dt)``
+subexpressions: evaluated once per time step from the v at its start, so
+Brian2's exponential Euler works on compact expressions (substituting them
+made sympy expand every exp(a + b) into products and repeat them, several
+times slower per neuron).
+Reading them from a group gives the values of the last step.
+
+Synapses: AMPA and GABA_A are single exponentials (:mod:`channels.synaptic`);
+the NMDA current (:mod:`channels.nmda`) uses the *linear* ``dual_exp`` gating
+by default, so the inputs of any number of synapses sum in one postsynaptic
+pair (``x_NMDA``, ``s_NMDA``) and one merged presynaptic spike train (or a
+weight ``k`` for ``k`` synchronous inputs) is exactly equivalent to many
+separate synapses. Each excitatory input opens AMPA and NMDA receptors
+together (same weight ``w``). The Mg2+ block (``block``) acts on the summed
+NMDA conductance at the somatic potential.
+
+Divalent surface charge (optional, per neuron): with ``surface_charge = 1``
+the gating voltage of Na, K and M channels is shifted by
+
+.. math:: V_{surf} = k_{surf} \\log_{10}
+          \\frac{[Ca]_o + r_{Mg}[Mg]_o}{[Ca]_{ref} + r_{Mg}[Mg]_{ref}}
+
+(22 mV per decade, r_Mg = 0.7, zero at 2 mM Ca / 1 mM Mg; Hille, Woodhull &
+Shapiro 1975; :mod:`channels.gating`): lowering Mg moves activation to more
+negative potentials (about -2.9 mV for 1 -> 0 mM Mg at 2 mM Ca). Default 0 (off).
+``V_surf`` follows ``Mg_o``, ``Ca_o`` and ``surface_charge`` set at any time
+(it is recomputed every step); :meth:`PyramidalNeuron.initialize` puts every
+neuron at its own resting state for the values it is given.
+
+References
+----------
+Pospischil M, Toledo-Rodriguez M, Monier C, Piwkowska Z, Bal T, Fregnac Y,
+Markram H, Destexhe A (2008) Minimal Hodgkin-Huxley type models for different
+classes of cortical and thalamic neurons. Biol Cybern 99:427-441.
+Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85 (synaptic kinetics).
+Destexhe A, Rudolph M, Fellous JM, Sejnowski TJ (2001) Fluctuating synaptic
+conductances recreate in vivo-like activity in neocortical neurons.
+Neuroscience 107:13-24 (E_GABA = -75 mV).
+Hille B, Woodhull AM, Shapiro BI (1975) Phil Trans R Soc Lond B 270:301-318.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from brian2 import Equations, NeuronGroup, Quantity, cm, defaultclock, mM, ms, mV, nS, pF, uF
+
+from channels.ampa import AMPA
+from channels.base import Channel, Parameter, as_array, unit_string
+from channels.gaba_a import GABA_A
+from channels.gating import (AREA_NOTE, POSPISCHIL, RS_AREA, SURFACE_EQUATION,
+                             SURFACE_PARAMETERS, GatedChannel, density,
+                             surface_shift_mV)
+from channels.k_hh import KHH
+from channels.leak import Leak
+from channels.m_current import MCurrent
+from channels.na_hh import NaHH
+from channels.nmda import BODY_TEMPERATURE, NMDA
+
+from . import register
+from .environment import channel_equations, environment_equations, total_current
+
+#: Spike detection condition and refractoriness (no reset: HH repolarizes).
+THRESHOLD = "v > -20*mV"
+REFRACTORY = "v > -20*mV"
+
+DRX = "Destexhe, Rudolph, Fellous & Sejnowski 2001 Neuroscience 107:13"
+BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
+
+#: Model-level parameters (besides the channels'): membrane capacitance and
+#: the divalent surface-charge screening.
+MODEL_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("C_m", 1 * uF / cm ** 2 * RS_AREA, pF, "membrane capacitance (1 uF/cm2 x area)",
+              POSPISCHIL + ": cm = 1 uF/cm2 " + AREA_NOTE, uncertain=True),
+    Parameter("surface_charge", 0.0, 1, "divalent surface-charge shift of gating on (1) or off (0)",
+              "off by default; Hille, Woodhull & Shapiro 1975 when on"),
+) + SURFACE_PARAMETERS
+
+#: Values of the channels in this cell where they differ from the channel defaults.
+CELL_VALUES: dict[str, tuple[Any, str, bool]] = {
+    "g_L": (density(0.0205), POSPISCHIL + ": gleak = 2.05e-5 S/cm2 " + AREA_NOTE, True),
+    "E_L": (-70.3 * mV, POSPISCHIL + ": Eleak = -70.3 mV", False),
+    "g_AMPA": (0.5 * nS, "unitary AMPA peak conductance of a cortical synapse, 0.1-1 nS "
+               "(" + DRX + "); chosen: unitary EPSP about 0.5 mV at rest", True),
+    "tau_AMPA": (2 * ms, BW, False),
+    "g_NMDA": (0.25 * nS, "unitary NMDA peak conductance without block; chosen: NMDA:AMPA "
+               "peak conductance ratio 0.5", True),
+    "g_GABA_A": (1.0 * nS, "unitary GABA_A peak conductance, chosen (" + DRX + " range)", True),
+    "E_GABA_A": (-75 * mV, DRX + ": E_i = -75 mV", False),
+    "tau_GABA_A": (10 * ms, BW, False),
+}
+
+ENVIRONMENT_DEFAULTS = {"Mg_o": 1 * mM, "Ca_o": 2 * mM, "T": BODY_TEMPERATURE}
+
+
+def on_pre(kind: str, weight: str = "w") -> str:
+    """``on_pre`` code of a synapse onto this neuron: ``"exc"`` (AMPA+NMDA) or ``"inh"``."""
+    if kind == "exc":
+        return f"s_AMPA_post += {weight}\nx_NMDA_post += {weight}"
+    if kind == "inh":
+        return f"s_GABA_A_post += {weight}"
+    raise ValueError(f"synapse kind {kind!r} is not one of exc, inh")
+
+
+ON_PRE_EXC = on_pre("exc")
+ON_PRE_INH = on_pre("inh")
+
+
+@register
+class PyramidalNeuron:
+    """Regular-spiking pyramidal cell (Pospischil et al. 2008) with AMPA, NMDA and GABA_A.
+
+    Parameters
+    ----------
+    block : {"jahr_stevens", "woodhull", "kinetic"}
+        Form of the NMDA Mg2+ block.
+    gating : {"dual_exp", "brunel_wang"}
+        NMDA gating; ``dual_exp`` (default) is linear, so synapses sum in one
+        postsynaptic variable.
+    **overrides
+        Parameter values by name (channel or model parameters), Brian2
+        quantities with the parameter's dimensions.
+
+    Notes
+    -----
+    See the module docstring for equations and the public API.
+    """
+
+    reference = POSPISCHIL
+    threshold = THRESHOLD
+    refractory = REFRACTORY
+
+    def __init__(self, block: str = "jahr_stevens", gating: str = "dual_exp", **overrides):
+        if gating == "open":
+            raise ValueError("NMDA gating 'open' is for voltage clamp, not a spiking neuron")
+        self.block, self.gating = block, gating
+        channel_classes = (Leak, NaHH, KHH, MCurrent, AMPA, NMDA, GABA_A)
+        known = {p.name for cls in channel_classes for p in cls.parameters}
+        known |= {p.name for p in MODEL_PARAMETERS}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"PyramidalNeuron: unknown parameter {sorted(unknown)[0]!r}")
+        values = {k: v[0] for k, v in CELL_VALUES.items()}
+        values.update(overrides)
+
+        def pick(cls):
+            return {p.name: values[p.name] for p in cls.parameters if p.name in values}
+
+        self.channels: list[Channel] = [
+            Leak(**pick(Leak)),
+            NaHH(shift="V_surf", **pick(NaHH)),
+            KHH(shift="V_surf", **pick(KHH)),
+            MCurrent(shift="V_surf", **pick(MCurrent)),
+            AMPA(**pick(AMPA)),
+            NMDA(block=block, gating=gating, **pick(NMDA)),
+            GABA_A(**pick(GABA_A)),
+        ]
+        self.model_values = {p.name: values.get(p.name, p.value) for p in MODEL_PARAMETERS}
+
+    # -- description ---------------------------------------------------------------
+    def parameter_rows(self) -> list[dict[str, str]]:
+        """Name, value, unit, meaning and source of every parameter of this cell."""
+        rows = []
+        for p in MODEL_PARAMETERS:
+            rows.append(_row(p, self.model_values[p.name], p.source, p.uncertain))
+        for channel in self.channels:
+            for p in channel.active_parameters():
+                source, uncertain = p.source, p.uncertain
+                if p.name in CELL_VALUES:
+                    _, source, uncertain = CELL_VALUES[p.name]
+                rows.append(_row(p, channel.values[p.name], source, uncertain))
+        return rows
+
+    def channel(self, name: str) -> Channel:
+        """The channel whose variables carry suffix ``name`` (``"NMDA"``)."""
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    # -- Brian2 ------------------------------------------------------------------------
+    def equations(self) -> Equations:
+        """Membrane equation, environment, surface shift and all channels."""
+        membrane = "\n".join([
+            f"dv/dt = (I_ext - ({total_current(self.channels)})) / C_m : volt",
+            "I_ext : amp",
+            "C_m : farad (constant)",
+            SURFACE_EQUATION,
+            "surface_charge : 1 (constant)",
+        ] + [f"{p.name} : {unit_string(p.value)} (constant)" for p in SURFACE_PARAMETERS])
+        env = environment_equations(self.channels, owned=("v",), extra=("Mg_o", "Ca_o", "T"))
+        return Equations(membrane) + env + channel_equations(self.channels)
+
+    def build_group(self, n: int, dt: Quantity | None = None, name: str | None = None,
+                    method: str = "exponential_euler", **values) -> NeuronGroup:
+        """A ``NeuronGroup`` of ``n`` such neurons, initialized at rest.
+
+        ``values`` are per-neuron values (scalars or arrays of length ``n``)
+        of the environment (``Mg_o``, ``Ca_o``, ``T``) or of any parameter;
+        see :meth:`initialize`.
+        """
+        group = NeuronGroup(n, self.equations(), threshold=THRESHOLD, refractory=REFRACTORY,
+                            method=method, dt=dt if dt is not None else defaultclock.dt,
+                            name=name or "pyramidal*")
+        self.initialize(group, **values)
+        return group
+
+    def initialize(self, group, **values) -> np.ndarray:
+        """Set parameters, environment and the resting state of every neuron of ``group``.
+
+        Writes the model's parameter values, then ``values`` (per-neuron
+        scalars or arrays with units: ``Mg_o``, ``Ca_o``, ``T``,
+        ``surface_charge``, ``I_ext`` or any parameter; ``I_ext`` defaults to
+        0), zeroes the synaptic states, sets ``v`` to the resting potential of
+        each neuron (the zero of its steady-state I-V in -100..-45 mV, found by
+        bisection) and every gate to its steady state there. Returns the
+        resting potentials (mV).
+        """
+        for p in MODEL_PARAMETERS:
+            setattr(group, p.name, self.model_values[p.name])
+        for key, value in ENVIRONMENT_DEFAULTS.items():
+            setattr(group, key, value)
+        for channel in self.channels:
+            channel.initialize(group, None)
+        group.I_ext = 0 * nS * mV
+        for key, value in values.items():
+            if key not in group.variables:
+                raise ValueError(f"PyramidalNeuron.initialize: unknown variable {key!r}")
+            setattr(group, key, value)
+        nmda = self.channel("NMDA")
+        for key, value in nmda.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items():
+            if key != "B_NMDA":
+                setattr(group, key, value)
+        group.s_AMPA = 0
+        group.s_GABA_A = 0
+        v_rest = self.resting_potential_of(group)
+        group.v = v_rest * mV
+        shift = self.surface_shift_of(group)
+        for channel in self.channels:
+            if isinstance(channel, GatedChannel):
+                values_now = {p.name: getattr(group, p.name)[:] for p in channel.parameters}
+                u = channel.gating_voltage_mV(v_rest * mV, shift * mV, values_now)
+                for key, gate in channel.steady_gates(u).items():
+                    setattr(group, key, gate)
+        if nmda.block == "kinetic":
+            group.B_NMDA = nmda.unblocked(v_rest * mV, group.Mg_o[:])
+        return v_rest
+
+    def resting_potential_of(self, group) -> np.ndarray:
+        """Resting potential (mV) of each neuron of ``group`` without synaptic input."""
+        params = {name: np.asarray(getattr(group, name)[:]) for name in group.variables
+                  if not name.startswith("_") and name in _intrinsic_names(self.channels)}
+        shift = self.surface_shift_of(group)
+        return self._rest(params, shift, np.asarray(group.I_ext[:]))
+
+    @staticmethod
+    def surface_shift_of(group) -> np.ndarray:
+        """Surface-charge shift V_surf (mV) of each neuron of ``group``, computed with numpy.
+
+        (``V_surf`` in the group is evaluated once per time step during runs,
+        so before the first step it must be computed here.)
+        """
+        switch = np.asarray(group.surface_charge[:])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shift = surface_shift_mV(
+                np.asarray(group.Mg_o[:] / mM), np.asarray(group.Ca_o[:] / mM) + 1e-9,
+                np.asarray(group.k_surf[:] / mV), np.asarray(group.r_Mg_surf[:]),
+                np.asarray(group.Ca_ref_surf[:] / mM), np.asarray(group.Mg_ref_surf[:] / mM))
+        return np.where(switch != 0, switch * shift, 0.0)
+
+    def intrinsic_current(self, v_mV, params: Mapping[str, np.ndarray], shift_mV) -> np.ndarray:
+        """Steady-state intrinsic current (amp) at ``v_mV`` with per-neuron SI ``params``."""
+        v = np.asarray(v_mV, float)
+        total = params["g_L"] * (v - params["E_L"] / 1e-3) * 1e-3
+        for channel in self.channels:
+            if isinstance(channel, GatedChannel):
+                n = channel.name
+                u = v - params[f"dV_{n}"] / 1e-3 - shift_mV
+                if channel.offset:
+                    u = u - params[channel.offset] / 1e-3
+                total = total + params[f"g_{n}"] * channel.open_fraction(u) * (
+                    v - params[f"E_{n}"] / 1e-3) * 1e-3
+        return total
+
+    def _rest(self, params, shift_mV, i_ext, lo=-100.0, hi=-45.0, iterations=60) -> np.ndarray:
+        """Zero of the steady-state I-V below threshold by vectorized bisection."""
+        n = len(shift_mV)
+        a, b = np.full(n, lo), np.full(n, hi)
+        fa = self.intrinsic_current(a, params, shift_mV) - i_ext
+        for _ in range(iterations):
+            mid = 0.5 * (a + b)
+            fm = self.intrinsic_current(mid, params, shift_mV) - i_ext
+            left = np.sign(fm) == np.sign(fa)
+            a, fa = np.where(left, mid, a), np.where(left, fm, fa)
+            b = np.where(left, b, mid)
+        return 0.5 * (a + b)
+
+    def resting_potential(self, Mg_o=1 * mM, Ca_o=2 * mM, surface_charge: float = 0.0) -> float:
+        """Resting potential (mV) of the default cell without a simulation."""
+        params = {name: np.asarray(float(value)) for channel in self.channels
+                  for name, value in channel.values.items()}
+        mv = self.model_values
+        shift = surface_charge * surface_shift_mV(
+            as_array(Mg_o, mM), as_array(Ca_o, mM), float(mv["k_surf"] / mV), mv["r_Mg_surf"],
+            float(mv["Ca_ref_surf"] / mM), float(mv["Mg_ref_surf"] / mM))
+        return float(self._rest(params, np.atleast_1d(shift), 0.0)[0])
+
+
+def _intrinsic_names(channels: Sequence[Channel]) -> set[str]:
+    return {p.name for c in channels if isinstance(c, (GatedChannel, Leak)) for p in c.parameters}
+
+
+def _row(p: Parameter, value, source: str, uncertain: bool) -> dict[str, str]:
+    shown = float(value) if p.dimensionless else float(value / p.unit)
+    return {"name": p.name, "value": f"{shown:g}", "unit": p.unit_name, "meaning": p.meaning,
+            "source": source + (" [uncertain]" if uncertain else "")}
+
+
+# -- function-style API ------------------------------------------------------------------
+
+def neuron_equations(block: str = "jahr_stevens", gating: str = "dual_exp",
+                     **overrides) -> Equations:
+    """Brian2 equations of the neuron (see :class:`PyramidalNeuron`)."""
+    return PyramidalNeuron(block, gating, **overrides).equations()
+
+
+def channel_list(block: str = "jahr_stevens", gating: str = "dual_exp",
+                 **overrides) -> list[Channel]:
+    """The channels of the neuron, in membrane-equation order."""
+    return PyramidalNeuron(block, gating, **overrides).channels
+
+
+def build_group(n: int, block: str = "jahr_stevens", gating: str = "dual_exp",
+                dt: Quantity | None = None, name: str | None = None,
+                overrides: Mapping[str, Any] | None = None, **values) -> NeuronGroup:
+    """``PyramidalNeuron(block, gating, **overrides).build_group(n, dt, name, **values)``."""
+    return PyramidalNeuron(block, gating, **(overrides or {})).build_group(n, dt=dt, name=name,
+                                                                          **values)
+
+
+def initialize(group, block: str = "jahr_stevens", gating: str = "dual_exp",
+               overrides: Mapping[str, Any] | None = None, **values) -> np.ndarray:
+    """Initialize ``group`` (built from these equations) at rest; returns v_rest in mV."""
+    return PyramidalNeuron(block, gating, **(overrides or {})).initialize(group, **values)
+
+
+def resting_potential(**kwargs) -> float:
+    """Resting potential (mV) of the default cell at ``Mg_o``, ``Ca_o``, ``surface_charge``."""
+    return PyramidalNeuron().resting_potential(**kwargs)

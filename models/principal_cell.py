@@ -1,0 +1,360 @@
+"""Principal cell of the cortical collecting duct (CCD): K+ secretion by ROMK.
+
+One element of a Brian2 ``NeuronGroup`` is one millimetre of CCD under one
+condition, so a sweep (over Mg_i, luminal K, ENaC activity, or ROMK's
+uncertain Mg2+ affinity) is one batched simulation. Fluxes are per mm of
+tubule, the unit of the perfused-tubule literature.
+
+Circuit (potentials relative to blood, which is ground)::
+
+    lumen (V_te) --[ENaC, ROMK]-- cell (V_b) --[Na/K pump, Kir4.1/5.1, Cl]-- blood (0)
+      \\______________________ paracellular shunt g_para ___________________/
+
+* apical potential :math:`V_a = V_b - V_{te}` (cell minus lumen), the ``v``
+  of ENaC and ROMK; basolateral potential :math:`V_b` (cell minus blood),
+  the ``v`` of Kir4.1/5.1; transepithelial potential :math:`V_{te}` (lumen
+  minus blood), negative when ENaC drives Na+ absorption.
+
+Notes
+-----
+Currents are outward from the cell (positive charge leaving the cell):
+
+.. math::
+
+    I_{ap} = I_{ENaC}(V_a, [Na]_L, [Na]_c) + I_{ROMK}(V_a, [K]_L, [K]_c, [Mg]_i)
+
+    I_{bl} = F J_{pump} + I_{Kir45}(V_b, [K]_b, [K]_c) + g_{Cl}(V_b - E_{Cl})
+             + g_{Na,b}(V_b - E_{Na,b})
+
+    J_{pump} = J_{max} f_{Mg}\\left(\\frac{[Na]_c}{[Na]_c + K_{Na}}\\right)^3
+               \\left(\\frac{[K]_b}{[K]_b + K_K}\\right)^2,\\quad
+    K_{Na} = 0.2(1 + [K]_c/8.33)\\ \\mathrm{mM},\\ K_K = 0.1(1 + [Na]_b/18.5)\\ \\mathrm{mM}
+
+(Garay–Garrahan form as used by Weinstein 2001; 3 Na+ out and 2 K+ in per
+cycle, so the pump carries the outward current :math:`F J_{pump}`). A small
+basolateral Na+ leak :math:`g_{Na,b}` stands for Na+ entry from the blood
+side (NHE1 and Na-coupled transport) and keeps cell Na+ defined when ENaC is
+blocked.
+:math:`f_{Mg} = (1 + K_{Mg}/[Mg]_{ref})\\,[Mg]_i/([Mg]_i + K_{Mg})` is an
+optional, qualitative Mg-ATP dependence, off by default (K_Mg = 0 gives 1).
+
+Balances (cell water volume :math:`W` per mm, relaxation capacitances
+:math:`C_c`, :math:`C_L`):
+
+.. math::
+
+    W\\,\\frac{d[Na]_c}{dt} = -\\frac{I_{ENaC} + I_{Na,b}}{F} - 3 J_{pump}, \\qquad
+    W\\,\\frac{d[K]_c}{dt} = 2 J_{pump} - \\frac{I_{ROMK} + I_{Kir45}}{F}
+
+    C_c \\frac{dV_b}{dt} = -(I_{ap} + I_{bl}), \\qquad
+    C_L \\frac{dV_{te}}{dt} = I_{ap} - g_{para} V_{te}
+
+Cell Cl- follows from electroneutrality with impermeant anions :math:`A`
+(one negative charge each): :math:`[Cl]_c = [Na]_c + [K]_c - A`. At steady
+state the Na+ and K+ balances make the non-Cl currents sum to zero, so the Cl
+current vanishes, Cl- is at equilibrium and :math:`[Na]_c + [K]_c = A +
+[Cl]_b e^{F V_b/RT}`. The steady state therefore depends on the
+parameters only, not on the capacitances, which just set how fast the
+potentials relax (a numerical device, chosen so that a 50 ms forward-Euler
+step integrates minutes of ion balance). Uniqueness is not proven (ROMK's
+voltage-dependent block gives a negative slope); restarting from the end
+state leaves it unchanged, and no second state was seen in the sweeps.
+(:math:`[Cl]_c` is floored at 0.01 mM during transients.) The luminal and
+blood compositions are fixed (a perfused tubule).
+
+Outputs: K+ secretion :math:`J_K = I_{ROMK}/F`, Na+ absorption
+:math:`J_{Na} = -I_{ENaC}/F` (pmol/min/mm), the three potentials, cell
+concentrations and ``residual``, the largest relative imbalance of the four
+balances at the end of the run (0 at an exact steady state).
+
+References
+----------
+Weinstein AM (2001) A mathematical model of rat cortical collecting duct
+determinants of the transtubular potassium gradient. Am J Physiol Renal
+Physiol 280:F1072-F1092.
+Garay RP, Garrahan PJ (1973) The interaction of sodium and potassium with the
+sodium pump in red cells. J Physiol 231:297-325.
+Tomita K, Pisano JJ, Knepper MA (1985) J Clin Invest 76:132-136.
+Schafer JA, Troutman SL (1990) Am J Physiol 259:F823-F831.
+Palmer LG, Frindt G (2000) Aldosterone and potassium secretion by the
+cortical collecting duct. Kidney Int 57:1324-1328.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping
+
+import numpy as np
+from brian2 import (Equations, Network, NeuronGroup, Quantity, kelvin, mM, ms, mV, nliter,
+                    pmole, second, ufarad, uS)
+
+from channels.base import Parameter, unit_string
+from channels.enac import FARADAY, ENaC
+from channels.kir_basolateral import Kir45
+from channels.nmda import F_OVER_R
+from channels.romk import ROMK
+
+from . import register
+
+WEINSTEIN = "Weinstein 2001 AJP Renal 280:F1072"
+TOMITA = "Tomita, Pisano & Knepper 1985 JCI 76:132"
+#: Conversion of a flux in mol/s to pmol/min.
+PMOL_MIN = 1e12 * 60.0
+
+
+class ApicalROMK(ROMK):
+    """ROMK with its conductance given per mm of collecting duct (apical membrane).
+
+    Same equations as :class:`channels.romk.ROMK`; only the default of
+    ``g_ROMK`` differs (uS per mm of tubule instead of nS per patch).
+    """
+
+    parameters = (
+        dataclasses.replace(
+            ROMK.parameter("g_ROMK"), value=3.0 * uS, unit=uS,
+            meaning="apical ROMK conductance per mm of collecting duct at saturating luminal K",
+            source="chosen so that baseline K+ secretion lies in the 5-30 pmol/min/mm of "
+                   f"perfused rat CCD ({TOMITA}; docs/reference.md section 4); ~400 principal "
+                   "cells/mm x ~8 nS", uncertain=True),
+    ) + tuple(p for p in ROMK.parameters if p.name != "g_ROMK")
+
+
+#: Parameters of the principal cell besides its channels'.
+CELL_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("Jmax_pump", 1.6 * pmole / second, pmole / second,
+              "maximal Na/K-ATPase cycle rate per mm of collecting duct (1 pmol/s = 60 pmol/min)",
+              f"pump form from {WEINSTEIN}; value chosen for cell Na+ 10-20 mM at the "
+              "baseline Na+ absorption", uncertain=True),
+    Parameter("Km_Mg_pump", 0.0 * mM, mM,
+              "cytoplasmic Mg2+ of half-maximal pump rate (Mg-ATP is the substrate); 0 = no "
+              "Mg dependence", "qualitative: the pump runs on Mg-ATP (docs/reference.md section 4); "
+              "off by default", uncertain=True),
+    Parameter("Mgref_pump", 0.5 * mM, mM, "cytoplasmic Mg2+ at which the pump runs at Jmax_pump",
+              "intracellular free Mg about 0.5 mM (docs/reference.md section 2)"),
+    Parameter("g_Cl_b", 2.0 * uS, uS, "basolateral Cl- conductance per mm",
+              f"basolateral Cl- exit of principal cells ({WEINSTEIN}); value uncertain",
+              uncertain=True),
+    Parameter("g_Na_b", 0.05 * uS, uS,
+              "basolateral Na+ entry (NHE1, Na-coupled transport) lumped as a leak, per mm",
+              "small (Na entry ~5 % of ENaC's at baseline); keeps cell Na defined when ENaC "
+              "is blocked (amiloride) [uncertain]", uncertain=True),
+    Parameter("g_para", 4.0 * uS, uS, "paracellular (shunt) conductance per mm of tubule",
+              "chosen for a lumen-negative transepithelial potential of -10 to -40 mV "
+              "(docs/reference.md section 4)", uncertain=True),
+    Parameter("W_cell", 0.6 * nliter, nliter, "principal-cell water volume per mm of tubule",
+              "derived: CCD epithelium ~0.9 nl/mm (outer/inner diameter 40/20 um), "
+              "principal cells about 2/3 of it", uncertain=True),
+    Parameter("A_imp", 140.0 * mM, mM, "impermeant intracellular anion (one charge each)",
+              "chosen so that cell Na + K is about 145 mM (cell K about 145 mM, docs/reference.md "
+              "section 3)", uncertain=True),
+    Parameter("Na_blood", 140.0 * mM, mM, "plasma (peritubular) Na+", "normal plasma Na+"),
+    Parameter("Cl_blood", 110.0 * mM, mM, "plasma (peritubular) Cl-", "normal plasma Cl-"),
+    Parameter("C_cell", 1.0 * ufarad, ufarad,
+              "relaxation capacitance of the cell node (numerical; steady state independent)",
+              "numerical choice: potentials relax in ~0.1 s"),
+    Parameter("C_lumen", 1.0 * ufarad, ufarad,
+              "relaxation capacitance of the lumen node (numerical; steady state independent)",
+              "numerical choice: potentials relax in ~0.1 s"),
+)
+
+def _unit_text(value) -> str:
+    """Unit string for an equation declaration (``unit_string`` gives ``metre3`` for volumes)."""
+    text = unit_string(value)
+    return "metre**3" if text == "metre3" else text
+
+
+#: Per-neuron conditions of the cell (variable -> unit, meaning).
+CONDITIONS = {
+    "Na_lumen": (mM, "luminal Na+"),
+    "K_lumen": (mM, "luminal K+"),
+    "K_blood": (mM, "plasma (peritubular) K+"),
+    "Mg_i": (mM, "cytoplasmic free Mg2+"),
+    "T": (kelvin, "absolute temperature"),
+}
+
+#: Default initial state (close to the baseline steady state).
+INITIAL = {"Na_c": 15 * mM, "K_c": 135 * mM, "V_b": -80 * mV, "V_te": -15 * mV}
+
+
+@register
+class PrincipalCell:
+    """``n`` principal-cell units (1 mm of CCD each), one per condition.
+
+    Parameters
+    ----------
+    n : int
+        Number of units simulated together.
+    enac, romk, kir : Channel, optional
+        The apical ENaC, apical ROMK and basolateral Kir4.1/5.1 channels
+        (defaults: :class:`ENaC`, :class:`ApicalROMK`, :class:`Kir45`).
+    values : mapping, optional
+        Overrides of :data:`CELL_PARAMETERS` (quantities).
+    dt : Quantity
+        Integration step.
+    method : str
+        Brian2 integration method. Forward Euler by default: the steady state
+        (the fixed point) does not depend on the method, and Brian2 generates
+        Euler code several times faster than RK4 for these long equations.
+
+    Notes
+    -----
+    See the module docstring for the equations. Every channel and cell
+    parameter is a per-unit constant: :meth:`run` accepts per-unit arrays
+    for any of them, and for the conditions in :data:`CONDITIONS`.
+    """
+
+    parameters = CELL_PARAMETERS
+
+    def __init__(self, n: int = 1, enac: ENaC | None = None, romk: ROMK | None = None,
+                 kir: Kir45 | None = None, values: Mapping[str, Quantity] | None = None,
+                 dt: Quantity = 50 * ms, method: str = "euler"):
+        self.n = n
+        self.enac = enac or ENaC()
+        self.romk = romk or ApicalROMK()
+        self.kir = kir or Kir45()
+        known = {p.name: p for p in CELL_PARAMETERS}
+        values = dict(values or {})
+        for key in values:
+            if key not in known:
+                raise ValueError(f"PrincipalCell: unknown parameter {key!r}; allowed: {', '.join(known)}")
+        self.values = {p.name: values.get(p.name, p.value) for p in CELL_PARAMETERS}
+        self.group = NeuronGroup(n, self.equations(), method=method, dt=dt,
+                                 name="principal_cell_*")
+        self.network = Network(self.group)
+        self._initialize_defaults()
+        self.network.store("initial")
+
+    def parameter_rows(self) -> list[dict[str, str]]:
+        """Rows (name, value, unit, meaning, source) of every parameter the unit uses."""
+        rows = []
+        for channel in (self.enac, self.romk, self.kir):
+            for p in channel.parameters:
+                rows.append({"name": p.name, "value": f"{p.magnitude(channel.values[p.name]):g}",
+                             "unit": p.unit_name, "meaning": p.meaning,
+                             "source": p.source + (" [uncertain]" if p.uncertain else "")})
+        for p in CELL_PARAMETERS:
+            rows.append({"name": p.name, "value": f"{p.magnitude(self.values[p.name]):g}",
+                         "unit": p.unit_name, "meaning": p.meaning,
+                         "source": p.source + (" [uncertain]" if p.uncertain else "")})
+        return rows
+
+    # -- equations ------------------------------------------------------------
+    def equations(self) -> Equations:
+        """The full Brian2 equations of the principal-cell unit."""
+        faraday = f"({FARADAY!r} * coulomb / mole)"
+        rt_over_f = f"(T / ({F_OVER_R!r} * kelvin / volt))"
+        text = f"""
+        dNa_c/dt = dNa_c_dt : mmolar
+        dK_c/dt = dK_c_dt : mmolar
+        dV_b/dt = dV_b_dt : volt
+        dV_te/dt = dV_te_dt : volt
+        V_a = V_b - V_te : volt
+        Cl_c = clip(Na_c + K_c - A_imp, 0.01*mmolar, inf*mmolar) : mmolar
+        dNa_c_dt = (-(I_ENaC + I_Na_b) / {faraday} - 3 * J_pump) / W_cell : mmolar/second
+        dK_c_dt = (2 * J_pump - (I_ROMK + I_Kir45) / {faraday}) / W_cell : mmolar/second
+        dV_b_dt = -(I_apical + I_basolateral) / C_cell : volt/second
+        dV_te_dt = (I_apical - I_para) / C_lumen : volt/second
+        I_apical = I_ENaC + I_ROMK : amp
+        I_basolateral = I_pump + I_Kir45 + I_Cl_b + I_Na_b : amp
+        I_Na_b = g_Na_b * (V_b - log(Na_blood / Na_c) * {rt_over_f}) : amp
+        I_para = g_para * V_te : amp
+        I_Cl_b = g_Cl_b * (V_b - E_Cl) : amp
+        E_Cl = log(Cl_c / Cl_blood) * {rt_over_f} : volt
+        I_pump = {faraday} * J_pump : amp
+        J_pump = Jmax_pump * f_Mg_pump * (Na_c / (Na_c + K_Na_pump))**3 * (K_blood / (K_blood + K_K_pump))**2 : mole/second
+        K_Na_pump = 0.2*mmolar * (1 + K_c / (8.33*mmolar)) : mmolar
+        K_K_pump = 0.1*mmolar * (1 + Na_blood / (18.5*mmolar)) : mmolar
+        f_Mg_pump = (1 + Km_Mg_pump / Mgref_pump) * (Mg_i + 1e-9*mmolar) / (Mg_i + Km_Mg_pump + 1e-9*mmolar) : 1
+        """
+        lines = [line.strip() for line in text.strip().splitlines()]
+        lines += [f"{p.name} : {_unit_text(p.value)} (constant)" for p in CELL_PARAMETERS]
+        lines += [f"{name} : {unit_string(unit)} (constant)" for name, (unit, _) in CONDITIONS.items()]
+        eqs = Equations("\n".join(lines))
+        eqs += self.enac.equations().substitute(v="V_a", Na_o="Na_lumen", Na_i="Na_c")
+        eqs += self.romk.equations().substitute(v="V_a", K_o="K_lumen", K_i="K_c")
+        eqs += self.kir.equations().substitute(v="V_b", K_o="K_blood", K_i="K_c")
+        return eqs
+
+    def _initialize_defaults(self) -> None:
+        g = self.group
+        for name, value in self.values.items():
+            setattr(g, name, value)
+        for channel in (self.enac, self.romk, self.kir):
+            channel.initialize(g)
+        g.Na_lumen, g.K_lumen, g.K_blood = 140 * mM, 5 * mM, 4 * mM
+        g.Mg_i, g.T = 0.5 * mM, 310.15 * kelvin
+        for name, value in INITIAL.items():
+            setattr(g, name, value)
+
+    # -- running --------------------------------------------------------------
+    def run(self, per_unit: Mapping[str, Quantity], duration: Quantity = 30 * 60 * second,
+            initial: Mapping[str, Quantity] | None = None) -> dict[str, np.ndarray]:
+        """Integrate every unit from :data:`INITIAL` for ``duration``; return the end state.
+
+        Parameters
+        ----------
+        per_unit : mapping
+            Per-unit values (scalars or arrays of length ``n`` with units) of
+            conditions (:data:`CONDITIONS`) and of any channel or cell parameter.
+        duration : Quantity
+            Relaxation time; the default reaches relative imbalances below 1e-6.
+        initial : mapping, optional
+            Initial states overriding :data:`INITIAL`.
+
+        Returns
+        -------
+        dict
+            Arrays (floats): ``j_k_pmol_min_mm``, ``j_na_pmol_min_mm``,
+            ``j_pump_pmol_min_mm``, ``v_apical_mV``, ``v_basolateral_mV``,
+            ``v_te_mV``, ``na_c_mM``, ``k_c_mM``, ``cl_c_mM``, ``residual``
+            (largest relative imbalance), ``dk_c_dt_mM_s``, ``dna_c_dt_mM_s``.
+        """
+        self.network.restore("initial")
+        g = self.group
+        for key, value in per_unit.items():
+            if key not in g.variables:
+                raise KeyError(f"PrincipalCell has no variable {key!r}")
+            setattr(g, key, value)
+        for key, value in (initial or {}).items():
+            setattr(g, key, value)
+        self.network.run(duration)
+        return self.read()
+
+    def read(self) -> dict[str, np.ndarray]:
+        """Outputs of the current state (see :meth:`run`)."""
+        g = self.group
+
+        def arr(name):
+            return np.asarray(getattr(g, name + "_")[:], dtype=float)
+
+        j_k = arr("I_ROMK") / FARADAY
+        j_na = -arr("I_ENaC") / FARADAY
+        j_pump = arr("J_pump")
+        j_kir = arr("I_Kir45") / FARADAY
+        j_na_b = -arr("I_Na_b") / FARADAY
+        i_ap, i_bl, i_para = arr("I_apical"), arr("I_basolateral"), arr("I_para")
+        tiny = 1e-30
+        residual = np.max([
+            np.abs(j_na + j_na_b - 3 * j_pump) / (np.abs(j_na) + np.abs(j_na_b) + 3 * j_pump + tiny),
+            np.abs(2 * j_pump - j_k - j_kir) / (2 * j_pump + np.abs(j_k) + np.abs(j_kir) + tiny),
+            np.abs(i_ap + i_bl) / (np.abs(arr("I_ENaC")) + np.abs(arr("I_ROMK")) + np.abs(arr("I_pump"))
+                                   + np.abs(arr("I_Kir45")) + np.abs(arr("I_Cl_b"))
+                                   + np.abs(arr("I_Na_b")) + tiny),
+            np.abs(i_ap - i_para) / (np.abs(i_ap) + np.abs(i_para) + tiny),
+        ], axis=0)
+        return {
+            "j_k_pmol_min_mm": j_k * PMOL_MIN,
+            "j_na_pmol_min_mm": j_na * PMOL_MIN,
+            "j_pump_pmol_min_mm": j_pump * PMOL_MIN,
+            "j_na_basolateral_pmol_min_mm": j_na_b * PMOL_MIN,
+            "v_apical_mV": arr("V_a") * 1e3,
+            "v_basolateral_mV": arr("V_b") * 1e3,
+            "v_te_mV": arr("V_te") * 1e3,
+            "na_c_mM": arr("Na_c"),
+            "k_c_mM": arr("K_c"),
+            "cl_c_mM": arr("Cl_c"),
+            "unblocked": arr("f_ROMK"),
+            "residual": residual,
+            "dk_c_dt_mM_s": arr("dK_c_dt"),
+            "dna_c_dt_mM_s": arr("dNa_c_dt"),
+        }

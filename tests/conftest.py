@@ -1,0 +1,60 @@
+"""Shared fixtures of the hypomag test suite.
+
+Brian2 keeps global state (code generation target, the default clock, magic
+networks). Every test gets the project's code generation target
+(:func:`experiments.sweep.configure_brian`: Cython, whose compiled code is
+cached on disk so reruns cost no compilation) and a fresh default clock;
+the tests build explicit ``Network`` objects, so no magic network leaks from
+one test into the next. Figures left open by a test are closed.
+"""
+from __future__ import annotations
+
+import pytest
+
+#: The default environment of the conformance and channel tests (floats in the unit of
+#: ``channels.base.ENVIRONMENT``: volt -> mV, mmolar -> mM, kelvin -> K). The task's
+#: default is v, Mg_o, Mg_i, K_o, K_i, T; Ca_o and Na are standard saline / cell values.
+DEFAULT_ENV_VALUES = {"v": -65.0, "Mg_o": 1.0, "Mg_i": 0.5, "K_o": 4.0, "K_i": 140.0,
+                      "T": 310.15, "Ca_o": 2.0, "Na_o": 140.0, "Na_i": 12.0}
+#: Value (in display unit) of an environment variable added later and not listed above.
+FALLBACK_ENV_VALUE = 1.0
+
+
+@pytest.fixture(autouse=True)
+def brian_state():
+    """Project code generation target and a fresh Brian2 scope for every test."""
+    from brian2 import defaultclock, ms, start_scope
+
+    from experiments.sweep import configure_brian
+    configure_brian()
+    start_scope()
+    defaultclock.dt = 0.1 * ms
+    yield
+    import matplotlib.pyplot as plt
+    plt.close("all")
+
+
+def make_env(**values) -> dict:
+    """Every variable of ``channels.base.ENVIRONMENT`` as a Brian2 quantity.
+
+    ``values`` override the defaults; they are floats (or arrays) in mV for voltages,
+    mM for concentrations and K for temperatures. A variable added to ENVIRONMENT later
+    gets :data:`FALLBACK_ENV_VALUE`, so new channels need no edit here.
+    """
+    import numpy as np
+    from channels.base import ENVIRONMENT
+    merged = {**DEFAULT_ENV_VALUES, **values}
+    return {name: np.asarray(merged.get(name, FALLBACK_ENV_VALUE), float) * display_unit(unit)
+            for name, (unit, _meaning) in ENVIRONMENT.items()}
+
+
+def display_unit(unit):
+    """mV for volt, mM for mmolar, the unit itself otherwise."""
+    from brian2 import mV, volt
+    return mV if unit == volt else unit
+
+
+def pytest_configure(config):
+    # Brian2 2.9 calls pyparsing's camelCase names, deprecated in pyparsing 3.3.
+    config.addinivalue_line("filterwarnings", "ignore:.*deprecated - use ")
+    config.addinivalue_line("filterwarnings", "ignore:.*argument is deprecated, use ")

@@ -1,0 +1,40 @@
+"""The benchmark suite runs end to end at a tiny size and writes its report.
+
+Not a timing test: it checks that every measurement of ``python -m
+benchmarks`` runs (engine, newcomer loop, NEURON peer, growth, memory) and that
+RESULTS.md is written from the raw results, on 10 conditions of 2 ms.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:  # benchmarks/ is a folder of the repository, not an installed package
+    sys.path.insert(0, ROOT)
+
+
+def test_tiny_suite_runs_and_reports(tmp_path):
+    pytest.importorskip("neuron")
+    from benchmarks.run import TINY, report, run_suite
+    res = run_suite(dict(TINY), log=lambda _: None)
+    assert res["engine_100"]["n"] == 10 and len(res["engine_100"]["full_s"]) == 1
+    assert res["naive"]["points"] == 1 and res["naive"]["point_s"][0] > 0
+    peer = res["peer"]["10"]
+    assert len(peer["neuron"]["spikes"]) == 10 and len(peer["counts"]) == 10
+    assert peer["neuron"]["loop_matches_network"] is True
+    assert set(res["growth"]) == {"1", "10"} and res["memory"]["peak_rss_mb"] > 0
+    text = report(res)
+    for heading in ("## Machine", "## 1. Batched engine", "## 2. hypomag vs NEURON",
+                    "## 3. Cost growth", "## 6. Peak memory"):
+        assert heading in text
+    assert "target >= 50x" in text and "brian2 " in text
+
+
+def test_sweep_sizes_are_exact():
+    """The benchmark grid gives exactly the requested number of conditions."""
+    from benchmarks.tasks import bench_plan
+    for n in (1, 7, 10, 1000):
+        assert len(bench_plan(n, 1.0).conditions) == n
