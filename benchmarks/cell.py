@@ -15,7 +15,7 @@ count (upward crossings of the model's -20 mV threshold).
 * :class:`BenchCell`: the same as an :class:`~experiments.framework.Experiment`
   (run through the engine by import path ``benchmarks.cell:BenchCell``);
 * :func:`naive_point`: the loop a newcomer writes, a fresh network per point;
-* :mod:`benchmarks.neuron_peer`: the same cell in NEURON.
+* :func:`models.neuron_peer.spike_counts`: the same cell in NEURON.
 
 References
 ----------

@@ -235,9 +235,10 @@ def report(res: dict) -> str:
 
     # 2. NEURON
     lines += ["## 2. hypomag vs NEURON (same cell, same sweep)", "",
-              "NEURON 9 with the same equations (`benchmarks/neuron_peer.py`: `pas`, NMODL "
-              "`rsbench` for Na/K/M, `ExpSyn`, NMODL `NMDAJS`), same dt, duration, input "
-              "events and initial state; implicit Euler for v. NEURON `network`: all cells "
+              "NEURON 9 with the same equations (`models/neuron_peer.py`: `pas`, NMODL "
+              "`naTM`, `kTM`, `mYKA` for Na/K/M, `ExpCond` for AMPA, `NmdaDualJS` for NMDA), "
+              "same dt, duration, input events (delivered at t + dt, as Brian2 applies them) "
+              "and initial state; implicit Euler for v. NEURON `network`: all cells "
               "in one run; `loop`: one cell, `finitialize`/`continuerun` per condition. "
               "hypomag: the engine's whole sweep (build included) and its rerun.", "",
               "| conditions | hypomag sweep (s) | hypomag rerun (s) | NEURON network (s) "

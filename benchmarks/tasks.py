@@ -129,25 +129,35 @@ def engine_counts(n: int, duration_ms: float) -> list[int]:
 
 
 def neuron(n: int, duration_ms: float, repeats: int = 1, loop: bool = True) -> dict:
-    """NEURON on the same sweep: ``n`` cells in one run, and one cell rerun ``n`` times."""
-    from . import neuron_peer
+    """NEURON on the same sweep: ``n`` cells in one run, and one cell rerun ``n`` times.
 
+    The peer is :func:`models.neuron_peer.spike_counts` (the project's one
+    NEURON implementation of the cell), fed the engine's pregenerated input
+    trains (:func:`benchmarks.cell.poisson_times`) at the benchmark's dt.
+    """
+    from models import neuron_peer
+
+    from .cell import DEFAULTS, poisson_times
     plan = bench_plan(n, duration_ms)
     mg = [c.get("mg_o", plan.fixed.get("mg_o")) for c in plan.conditions]
     seeds = [c["seed"] for c in plan.conditions]
-    p = {"duration_ms": duration_ms}
+    dt, rate = DEFAULTS["dt_ms"], DEFAULTS["rate_hz"]
     start = time.perf_counter()
-    neuron_peer.load()
+    neuron_peer.load_mechanisms()
     load_s = time.perf_counter() - start
+
+    def counts_of(mode):
+        trains = [poisson_times(int(s), rate, duration_ms, dt) for s in seeds]
+        return neuron_peer.spike_counts(mg, trains, duration_ms, dt, DEFAULTS["weight"], mode)
     network, counts = [], None
     for _ in range(repeats):
         start = time.perf_counter()
-        counts = neuron_peer.run_network(mg, seeds, p)
+        counts = counts_of("network")
         network.append(time.perf_counter() - start)
     looped, loop_counts = [], None
     if loop:
         start = time.perf_counter()
-        loop_counts = neuron_peer.run_loop(mg, seeds, p)
+        loop_counts = counts_of("loop")
         looped.append(time.perf_counter() - start)
     return {"n": n, "duration_ms": duration_ms, "load_compile_s": load_s, "network_s": network,
             "loop_s": looped, "spikes": [int(c) for c in counts],

@@ -348,13 +348,7 @@ class Excitability(Experiment):
             shade_mg_ranges(ax, label=column == "epsp_mV")
             for combo in groups:
                 part = table.where(**dict(zip(keys, combo))) if keys else table
-                mgs = sorted(part.unique("mg_o_mM"))
-                mean, err = [], []
-                for mg in mgs:
-                    values = part.where(mg_o_mM=mg)[column]
-                    values = values[np.isfinite(values)]
-                    mean.append(values.mean() if values.size else np.nan)
-                    err.append(values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else 0)
+                mgs, mean, err = part.mean_sem("mg_o_mM", column)
                 name = ", ".join(f"{k}={v}" for k, v in zip(keys, combo))
                 ax.errorbar(mgs, mean, yerr=err, marker="o", ms=3, capsize=2,
                             label=name or None)

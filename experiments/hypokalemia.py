@@ -37,7 +37,7 @@ References: Huang & Kuo 2007 JASN 18:2649; Sterns et al. 1981 Medicine
 from __future__ import annotations
 
 import numpy as np
-from brian2 import kelvin, mM, second
+from brian2 import mM, second
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -47,7 +47,7 @@ from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .framework import Experiment
 from .k_secretion import CONDITION_MAP, build_cell, cell_settings, check_steady
-from .settings import Setting, UsageError, concentration
+from .settings import Setting, UsageError, concentration, temperature
 from .style import figure
 
 HYPOKALEMIA_MM = 3.5
@@ -160,11 +160,13 @@ class Hypokalemia(Experiment):
     settings = (
         Setting("scenario", SCENARIOS, None, "treatment scenario", "Huang & Kuo 2007 JASN 18:2649",
                 choices=SCENARIOS, column=True),
-        concentration("serum_mg", (0.3,), "serum total Mg of the untreated Mg-deficient patient",
-                      "hypomagnesemia < 0.7 mM, symptoms < 0.5 mM (docs/reference.md section 2)",
+        concentration("serum_mg", (0.25,), "serum total Mg of the untreated Mg-deficient patient",
+                      "severe, symptomatic hypomagnesemia: < 0.7 mM, symptoms usually < 0.5 mM "
+                      "(docs/reference.md section 2)",
                       column=False, maximum=5.0),
-        _number("k_supplement", 40.0, "oral K+ supplement (mmol/day, absorbed)",
-                "KCl 40-100 mmol/day is usual oral repletion"),
+        _number("k_supplement", 20.0, "oral K+ supplement (mmol/day, absorbed)",
+                "a common oral KCl dose (20 mmol/day; 40-100 mmol/day for repletion): "
+                "with the default Mg deficit it leaves plasma K below 3.5 mM"),
         _number("mg_load", 20.0, "retained Mg during the loading days (mmol/day)",
                 "IV MgSO4 ~8-12 g (32-48 mmol) per day at first, about half retained "
                 "(Agus 1999 JASN 10:1616; Martin et al. 2009 JASN 20:2291) [uncertain]"),
@@ -184,8 +186,7 @@ class Hypokalemia(Experiment):
                       "perfused-tubule Ringer 140 mM", column=False),
         concentration("k_lumen", (5.0,), "luminal K+ of the principal-cell table",
                       "perfusate K 5 mM (Tomita et al. 1985)", column=False),
-        Setting("temperature", (310.15,), kelvin, "absolute temperature",
-                "body temperature 37 C", minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        temperature("absolute temperature"),
     ) + body_settings() + cell_settings(relax=900.0)
 
     def validate(self, values):

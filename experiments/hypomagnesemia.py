@@ -27,7 +27,6 @@ JASN 18:2649; Jahr & Stevens 1990 J Neurosci 10:3178.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import kelvin
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -39,7 +38,7 @@ from .framework import Experiment
 from .hypokalemia import (HYPOKALEMIA_MM, body_parameters, body_settings, renal_table,
                           single_valued)
 from .k_secretion import cell_settings, check_positive
-from .settings import Setting, concentration
+from .settings import Setting, concentration, temperature
 from .style import SYMPTOMATIC_MM, figure, shade_mg_ranges
 
 #: Settings taken over from ``excitability`` (all but its Mg sweep).
@@ -71,8 +70,7 @@ class Hypomagnesemia(Experiment):
                       "perfusate K 5 mM (Tomita et al. 1985)", column=False),
         concentration("na_lumen", (140.0,), "luminal Na+ of the principal cell",
                       "perfused-tubule Ringer 140 mM", column=False),
-        Setting("temperature", (310.15,), kelvin, "absolute temperature (kidney)",
-                "body temperature 37 C", minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        temperature("absolute temperature (kidney)"),
     ) + NEURON_SETTINGS + body_settings() + cell_settings(relax=900.0)
 
     def validate(self, values):
@@ -117,13 +115,8 @@ class Hypomagnesemia(Experiment):
         serum = np.array(sorted(table.unique("serum_mg_mM")), float)
 
         def stats(column):
-            mean, err = [], []
-            for x in serum:
-                v = table.where(serum_mg_mM=x)[column]
-                v = v[np.isfinite(v)]
-                mean.append(v.mean() if v.size else np.nan)
-                err.append(v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else 0.0)
-            return np.array(mean), np.array(err)
+            _, mean, err = table.mean_sem("serum_mg_mM", column)
+            return mean, err
 
         panels = (("rate_hz", "firing rate (Hz)", "neuron (Mg$_o$ = CSF Mg)"),
                   ("j_k_pmol_min_mm", "K$^+$ secretion (pmol/min/mm)",

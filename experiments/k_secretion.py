@@ -32,14 +32,14 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from brian2 import kelvin, ms, mM, second
+from brian2 import ms, mM, second
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .framework import Experiment
-from .settings import Setting, UsageError, concentration
+from .settings import Setting, UsageError, concentration, temperature
 from .style import figure
 
 #: Relative flux imbalance below which a unit counts as at steady state.
@@ -121,8 +121,7 @@ class KSecretion(Experiment):
                       "perfused-tubule Ringer 140 mM (Tomita et al. 1985)"),
         concentration("k_plasma", (4.0,), "plasma (peritubular) K+",
                       "normal serum K 3.5-5.0 mM (docs/reference.md section 5)"),
-        Setting("temperature", (310.15,), kelvin, "absolute temperature", "body temperature 37 C",
-                minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        temperature("absolute temperature"),
         Setting("band_kd0_min", (0.5,), mM, "lower end of ROMK's plausible Mg2+ Kd0",
                 "docs/reference.md section 3 (Kd0 0.5-5 mM) [uncertain]", minimum=0.0,
                 exclusive_minimum=True, maximum=1000.0),

@@ -14,12 +14,12 @@ Reference: Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import kelvin, mM, mV
+from brian2 import mM, mV
 
 from channels.nmda import BLOCKS, NMDA
 
 from .clamp_iv import ClampIV, clamp_settings
-from .settings import Setting, concentration
+from .settings import Setting, concentration, temperature
 
 
 class NMDAIV(ClampIV):
@@ -37,8 +37,7 @@ class NMDAIV(ClampIV):
                 minimum=-200.0, maximum=200.0, column=True),
         Setting("block", ("jahr_stevens",), None, "form of the Mg2+ block",
                 "channels.nmda", choices=BLOCKS, column=True, structural=True),
-        Setting("temperature", (310.15,), kelvin, "absolute temperature (Woodhull block)",
-                "body temperature 37 C", minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        temperature("absolute temperature (Woodhull block)"),
     ) + clamp_settings()
     ENVIRONMENT = {"v": "v", "mg_o": "Mg_o", "temperature": "T"}
 

@@ -16,12 +16,12 @@ JASN 21:2109; Löffler & Hunter 1997 Pflügers Arch 434:151.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import kelvin, mV
+from brian2 import mV
 
 from channels.romk import ROMK
 
 from .clamp_iv import ClampIV, clamp_settings
-from .settings import Setting, concentration
+from .settings import Setting, concentration, temperature
 
 
 class ROMKIV(ClampIV):
@@ -41,8 +41,7 @@ class ROMKIV(ClampIV):
         Setting("v", tuple(np.round(np.linspace(-120, 40, 161), 6)), mV,
                 "cell potential relative to the outside (lumen)", "range covering E_K +- 80 mV",
                 quick=tuple(np.linspace(-120, 40, 33)), minimum=-200.0, maximum=200.0, column=True),
-        Setting("temperature", (310.15,), kelvin, "absolute temperature", "body temperature 37 C",
-                minimum=0.0, exclusive_minimum=True, maximum=400.0),
+        temperature("absolute temperature"),
     ) + clamp_settings()
     ENVIRONMENT = {"v": "v", "mg_i": "Mg_i", "k_o": "K_o", "k_i": "K_i", "temperature": "T"}
 

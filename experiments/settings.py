@@ -234,6 +234,13 @@ def concentration(name: str, default: Sequence[float], meaning: str, source: str
                    minimum=0.0, maximum=maximum, column=column)
 
 
+def temperature(meaning: str = "absolute temperature") -> Setting:
+    """Absolute temperature in kelvin, body temperature (37 C) by default."""
+    from brian2 import kelvin
+    return Setting("temperature", (310.15,), kelvin, meaning, "body temperature 37 C",
+                   minimum=0.0, exclusive_minimum=True, maximum=400.0)
+
+
 @dataclass
 class Resolved:
     """All settings of one run after defaults, quick values, config and flags."""

@@ -98,6 +98,23 @@ class Table:
                 out.append(value)
         return out
 
+    def mean_sem(self, by: str, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean and standard error of ``column`` over the rows of each value of ``by``.
+
+        Non-finite values are left out; the error is 0 where fewer than two remain
+        (one replicate). Returns (sorted values of ``by``, means, standard errors).
+        """
+        keys = np.array(sorted(self.unique(by)), dtype=float)
+        mean, sem = np.full(len(keys), np.nan), np.zeros(len(keys))
+        for k, key in enumerate(keys):
+            values = self.where(**{by: float(key)})[column]
+            values = values[np.isfinite(values)]
+            if values.size:
+                mean[k] = values.mean()
+            if values.size > 1:
+                sem[k] = values.std(ddof=1) / np.sqrt(values.size)
+        return keys, mean, sem
+
     def to_csv_text(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

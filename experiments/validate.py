@@ -824,6 +824,8 @@ def hypokalemia_scenarios(ctx: Context) -> list[Result]:
     return [
         within("plasma K, untreated Mg deficiency (end)", src + "; hypokalemia < 3.5 mM",
                None, 3.5, end["untreated"], unit="mM"),
+        within("plasma K with the K supplement alone (end)", src + ": K supplements fail "
+               "while Mg is deficient; hypokalemia < 3.5 mM", None, 3.5, end["k_only"], unit="mM"),
         holds("K supplement alone helps less than K + Mg", src + ": K repletion fails until Mg "
               "is repleted", "untreated < k_only < k_and_mg",
               f"{end['untreated']:.2f} < {end['k_only']:.2f} < {end['k_and_mg']:.2f}",

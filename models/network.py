@@ -507,9 +507,10 @@ class EINetwork:
         pre_all, post_all = np.concatenate(pre_all), np.concatenate(post_all)
         from_e = (pre_all % n) < self.n_e
         exc = Synapses(group, group, on_pre="s_AMPA_post += R_STD_pre\nx_NMDA_post += R_STD_pre",
-                       name=f"{self.name}_exc")
+                       dt=self.dt, name=f"{self.name}_exc")
         exc.connect(i=pre_all[from_e], j=post_all[from_e])
-        inh = Synapses(group, group, on_pre="s_GABA_A_post += 1", name=f"{self.name}_inh")
+        inh = Synapses(group, group, on_pre="s_GABA_A_post += 1", dt=self.dt,
+                       name=f"{self.name}_inh")
         inh.connect(i=pre_all[~from_e], j=post_all[~from_e])
         monitor = SpikeMonitor(group, name=f"{self.name}_spikes")
         net = Network(group, exc, inh, monitor)

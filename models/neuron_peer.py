@@ -14,6 +14,11 @@ between two simulators:
   M current; AMPA, NMDA with dual-exponential gating and Jahr-Stevens block,
   GABA_A), one section per Mg_o value, driven by the same synaptic events;
   compare with :func:`brian2_pyramidal_trace`.
+* :func:`spike_counts`: the same cell over a sweep (one Mg_o and one
+  pregenerated excitatory train per condition), spike counts at the model's
+  -20 mV threshold, either all cells in one NEURON run (``"network"``) or
+  one cell re-initialised per condition (``"loop"``); the peer of the
+  benchmark suite (:mod:`benchmarks.tasks`).
 
 Nothing here uses hypomag's equations: the NMODL below is written from the
 equations in the channel docstrings (Pospischil et al. 2008, RS cell, on a
@@ -22,13 +27,15 @@ Brian2 model (:func:`cell_values`), so that a retuned synaptic weight changes
 both sides alike.
 
 NMODL mechanisms are compiled with ``nrnivmodl`` into a folder of the
-caller's choice (:func:`compile_mechanisms`, a few seconds) and loaded once
-per process (:func:`load_mechanisms`).
+caller's choice or, by default, a per-user temporary folder keyed by the
+NMODL text (:func:`compile_mechanisms`, :func:`mechanism_dir`, a few
+seconds) and loaded once per process (:func:`load_mechanisms`).
 
 Scheduling. Brian2 applies a synaptic event arriving at time t after the
 state update of the step starting at t, so it acts from t + dt; NEURON's
-fixed-step method delivers an event at t before that step. :func:`pyramidal_trace`
-therefore delivers each event at t + dt, which makes the two schedules equal.
+fixed-step method delivers an event at t before that step. Every function
+here (:func:`pyramidal_trace`, :func:`spike_counts`) therefore delivers each
+event at t + dt (:meth:`RSCell.queue_events`), which makes the two schedules equal.
 Accuracy. The production schemes are both first order (Brian2 exponential
 Euler, whose ``(constant over dt)`` rates freeze within a step; NEURON
 implicit Euler with ``cnexp`` gates): at dt = 0.025 ms their spike times
@@ -48,10 +55,12 @@ Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -297,33 +306,60 @@ def compile_mechanisms(folder: Path) -> Path:
         (folder / name).write_text(text.lstrip())
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    fast = dict(env)
-    # small mechanisms: compile without optimisation, in parallel (about a third faster);
-    # if the compiler objects, fall back to NEURON's own flags
-    fast.setdefault("MAKEFLAGS", f"-j{os.cpu_count() or 1} CXXFLAGS=-O0")
-    result = subprocess.run([nrnivmodl()], cwd=folder, capture_output=True, text=True, env=fast,
+    # NEURON's own (optimising) flags: -O0 compiles ~20 % faster but simulates ~4x slower,
+    # which would distort the benchmark; the files compile in parallel
+    env.setdefault("MAKEFLAGS", f"-j{os.cpu_count() or 1}")
+    result = subprocess.run([nrnivmodl()], cwd=folder, capture_output=True, text=True, env=env,
                             timeout=300)
-    if result.returncode != 0:
-        result = subprocess.run([nrnivmodl()], cwd=folder, capture_output=True, text=True,
-                                env=env, timeout=300)
     if result.returncode != 0:
         tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
         raise RuntimeError("nrnivmodl failed: " + " | ".join(tail))
     return folder
 
 
-def load_mechanisms(folder: Path) -> None:
-    """Compile (if needed) and load the mechanisms once per process."""
-    if _LOADED:
-        return
+def mechanism_dir() -> Path:
+    """Default folder of the compiled mechanisms: per user, keyed by the NMODL text.
+
+    Compiled on first use (into a private folder, then renamed into place, so
+    that concurrent processes never load a half-built library) and reused by
+    every later process while the NMODL text is unchanged.
+    """
+    key = hashlib.sha256("".join(MOD_FILES[k] for k in sorted(MOD_FILES)).encode())
+    folder = Path(tempfile.gettempdir()) / f"hypomag-nrnmech-{os.getuid()}-{key.hexdigest()[:12]}"
+    if not _compiled(folder):
+        scratch = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+        try:
+            compile_mechanisms(scratch)
+            scratch.rename(folder)
+        except OSError:  # another process got there first
+            pass
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+def _compiled(folder: Path) -> bool:
+    return any(folder.glob("*/libnrnmech*")) or any(folder.glob("*/.libs/libnrnmech*"))
+
+
+def load_mechanisms(folder: Path | None = None):
+    """Compile (if needed) and load the mechanisms once per process; NEURON's ``h``.
+
+    ``folder`` defaults to :func:`mechanism_dir`. Also loads NEURON's standard
+    run system (``continuerun``).
+    """
     os.environ.setdefault("NEURON_MODULE_OPTIONS", "-nogui")  # no "no DISPLAY" banner
     import neuron
-    folder = Path(folder)
-    if not any(folder.glob("*/libnrnmech*")) and not any(folder.glob("*/.libs/libnrnmech*")):
-        compile_mechanisms(folder)
-    with open(os.devnull, "w") as quiet, _redirect_stdout(quiet):
-        neuron.load_mechanisms(str(folder), warn_if_already_loaded=False)
-    _LOADED["folder"] = str(folder)
+    from neuron import h
+    if not _LOADED:
+        folder = mechanism_dir() if folder is None else Path(folder)
+        if not _compiled(folder):
+            compile_mechanisms(folder)
+        with open(os.devnull, "w") as quiet, _redirect_stdout(quiet):
+            neuron.load_mechanisms(str(folder), warn_if_already_loaded=False)
+        _LOADED["folder"] = str(folder)
+    h.load_file("stdrun.hoc")
+    return h
 
 
 class _redirect_stdout:
@@ -343,19 +379,20 @@ class _redirect_stdout:
         os.close(self.saved)
 
 
-def _fixed_step(dt_ms: float, secondorder: int = 0, cvode_atol: float | None = None) -> None:
-    """Fixed-step integration at ``dt_ms`` (or CVODE with ``cvode_atol`` if given)."""
-    from neuron import h
-    h.load_file("stdrun.hoc")
+def _fixed_step(dt_ms: float, secondorder: int = 0, cvode_atol: float | None = None):
+    """Fixed-step integration at ``dt_ms`` (or CVODE with ``cvode_atol`` if given); ``h``."""
+    h = load_mechanisms()
     cvode = h.CVode()
     cvode.active(0)
     h.secondorder = secondorder
     h.dt = dt_ms
+    h.steps_per_ms = 1.0 / dt_ms
     h.celsius = 37.0
     if cvode_atol is not None:
         cvode.active(1)
         cvode.atol(cvode_atol)
         cvode.rtol(0.0)
+    return h
 
 
 def nmda_iv(mg_o_mM: Sequence[float], v_mV: Sequence[float], g_nS: float = 0.327,
@@ -366,8 +403,7 @@ def nmda_iv(mg_o_mM: Sequence[float], v_mV: Sequence[float], g_nS: float = 0.327
     (series resistance 1 kOhm) per (Mg_o, V) pair; the current is read
     after ``settle_ms``. Returns an array of shape (len(mg_o_mM), len(v_mV)).
     """
-    from neuron import h
-    _fixed_step(dt_ms)
+    h = _fixed_step(dt_ms)
     cells = []
     for mg in mg_o_mM:
         for v in v_mV:
@@ -396,6 +432,68 @@ def poisson_events(rate_hz: float, duration_ms: float, dt_ms: float, seed: int,
     count = min(rng.poisson(rate_hz * (duration_ms - start_ms) / 1000.0), steps)
     chosen = np.sort(rng.choice(steps, size=count, replace=False))
     return start_ms + chosen * dt_ms
+
+
+class RSCell:
+    """One RS pyramidal cell in NEURON with its AMPA, NMDA and GABA_A synapses.
+
+    A single section (:data:`RS_GEOMETRY`) with ``pas`` and the NMODL
+    ``naTM``, ``kTM``, ``mYKA`` currents, one ``ExpCond`` each for AMPA and
+    GABA_A and one ``NmdaDualJS`` (extracellular Mg2+ ``mg_mM``); values from
+    :func:`cell_values` (``p``). Excitatory events go to AMPA and NMDA with
+    weight ``w_exc`` (1 = one unitary conductance, as in the Brian2 model),
+    inhibitory ones to GABA_A with ``w_inh``; a ``NetCon`` records the upward
+    crossings of -20 mV (the Brian2 model's threshold) in ``spike_times``.
+    """
+
+    def __init__(self, h, p: dict, mg_mM: float, name: str = "rs", w_exc: float = 1.0,
+                 w_inh: float = 1.0):
+        sec = self.sec = h.Section(name=name)
+        sec.L, sec.diam, sec.nseg = RS_GEOMETRY["L_um"], RS_GEOMETRY["diam_um"], 1
+        sec.cm, sec.Ra = p["cm_uF_cm2"], 100.0
+        sec.insert("pas")
+        sec.g_pas, sec.e_pas = p["g_pas"], p["e_pas"]
+        for mech in ("naTM", "kTM", "mYKA"):
+            sec.insert(mech)
+        seg = self.seg = sec(0.5)
+        seg.naTM.gbar, seg.naTM.erev, seg.naTM.vt = p["g_na"], p["e_na"], p["vt_na"]
+        seg.kTM.gbar, seg.kTM.erev, seg.kTM.vt = p["g_k"], p["e_k"], p["vt_k"]
+        seg.mYKA.gbar, seg.mYKA.erev = p["g_m"], p["e_m"]
+        seg.mYKA.taumax, seg.mYKA.vshift = p["taumax_m"], p["vshift_m"]
+        self.ampa, self.gaba = h.ExpCond(seg), h.ExpCond(seg)
+        self.ampa.gmax, self.ampa.erev, self.ampa.tau = p["g_ampa"], p["e_ampa"], p["tau_ampa"]
+        self.gaba.gmax, self.gaba.erev, self.gaba.tau = p["g_gaba"], p["e_gaba"], p["tau_gaba"]
+        nmda = self.nmda = h.NmdaDualJS(seg)
+        nmda.gmax, nmda.erev, nmda.kmg, nmda.gamma = (p["g_nmda"], p["e_nmda"], p["kmg_nmda"],
+                                                      p["gamma_nmda"])
+        nmda.taur, nmda.taud = p["taur_nmda"], p["taud_nmda"]
+        nmda.mg = float(mg_mM)
+        self.exc = [h.NetCon(None, self.ampa), h.NetCon(None, nmda)]
+        self.inh = [h.NetCon(None, self.gaba)]
+        for nc in self.exc:
+            nc.weight[0] = w_exc
+        for nc in self.inh:
+            nc.weight[0] = w_inh
+        self.exc_ms, self.inh_ms = np.zeros(0), np.zeros(0)
+        self.spike_times = h.Vector()
+        self.detector = h.NetCon(seg._ref_v, None, sec=sec)
+        self.detector.threshold = -20.0
+        self.detector.record(self.spike_times)
+
+    def set_input(self, exc_ms, inh_ms=()) -> None:
+        """Event times (ms) of this cell's excitatory and inhibitory input."""
+        self.exc_ms = np.asarray(exc_ms, float)
+        self.inh_ms = np.asarray(inh_ms, float)
+
+    def queue_events(self, dt_ms: float) -> None:
+        """Queue the input at t + dt (Brian2 applies an event at t after that step).
+
+        Call after the INITIAL blocks (``finitialize`` clears the queue).
+        """
+        for cons, times in ((self.exc, self.exc_ms), (self.inh, self.inh_ms)):
+            for t in times:
+                for nc in cons:
+                    nc.event(float(t) + dt_ms)
 
 
 def pyramidal_trace(mg_o_mM: Sequence[float], exc_ms: np.ndarray, inh_ms: np.ndarray,
@@ -427,59 +525,88 @@ def pyramidal_trace(mg_o_mM: Sequence[float], exc_ms: np.ndarray, inh_ms: np.nda
     t_ms, v_mV : arrays
         Sample times and potentials (shape (cells, samples)), one sample per step.
     """
-    from neuron import h
-    _fixed_step(dt_ms, secondorder, cvode_atol)
+    h = _fixed_step(dt_ms, secondorder, cvode_atol)
     p = cell_values()
-    cells, probes, keep = [], [], []
-    for k, mg in enumerate(mg_o_mM):
-        sec = h.Section(name=f"rs_{k}")
-        sec.L, sec.diam, sec.nseg = RS_GEOMETRY["L_um"], RS_GEOMETRY["diam_um"], 1
-        sec.cm, sec.Ra = p["cm_uF_cm2"], 100.0
-        sec.insert("pas")
-        sec.g_pas, sec.e_pas = p["g_pas"], p["e_pas"]
-        for mech in ("naTM", "kTM", "mYKA"):
-            sec.insert(mech)
-        seg = sec(0.5)
-        seg.naTM.gbar, seg.naTM.erev, seg.naTM.vt = p["g_na"], p["e_na"], p["vt_na"]
-        seg.kTM.gbar, seg.kTM.erev, seg.kTM.vt = p["g_k"], p["e_k"], p["vt_k"]
-        seg.mYKA.gbar, seg.mYKA.erev = p["g_m"], p["e_m"]
-        seg.mYKA.taumax, seg.mYKA.vshift = p["taumax_m"], p["vshift_m"]
-        ampa, gaba = h.ExpCond(seg), h.ExpCond(seg)
-        ampa.gmax, ampa.erev, ampa.tau = p["g_ampa"], p["e_ampa"], p["tau_ampa"]
-        gaba.gmax, gaba.erev, gaba.tau = p["g_gaba"], p["e_gaba"], p["tau_gaba"]
-        nmda = h.NmdaDualJS(seg)
-        nmda.gmax, nmda.erev, nmda.kmg, nmda.gamma = (p["g_nmda"], p["e_nmda"], p["kmg_nmda"],
-                                                      p["gamma_nmda"])
-        nmda.taur, nmda.taud = p["taur_nmda"], p["taud_nmda"]
-        nmda.mg = mg
-        cons = [(h.NetCon(None, ampa), w_exc, exc_ms), (h.NetCon(None, nmda), w_exc, exc_ms),
-                (h.NetCon(None, gaba), w_inh, inh_ms)]
-        for nc, w, _ in cons:
-            nc.weight[0] = w
-        vec = h.Vector()
-        vec.record(seg._ref_v, dt_ms)
-        cells.append((sec, float(v_init_mV[k])))
-        probes.append(vec)
-        keep.append((ampa, gaba, nmda, cons))
+    cells = [RSCell(h, p, mg, f"rs_{k}", w_exc, w_inh) for k, mg in enumerate(mg_o_mM)]
+    probes = []
+    for cell in cells:
+        cell.set_input(exc_ms, inh_ms)
+        probes.append(h.Vector())
+        probes[-1].record(cell.seg._ref_v, dt_ms)
     t_vec = h.Vector()
     t_vec.record(h._ref_t, dt_ms)
+    _simulate(h, cells, [float(v) for v in v_init_mV], dt_ms, duration_ms)
+    return np.array(t_vec), np.array([np.array(vec) for vec in probes])
 
+
+def _simulate(h, cells: Sequence[RSCell], v_init_mV: Sequence[float], dt_ms: float,
+              duration_ms: float) -> None:
+    """Initialise ``cells`` at their potentials, queue their input, run to ``duration_ms``."""
     def set_potentials():  # type 0: after v = v_init, before the INITIAL blocks
-        for sec, v0 in cells:
-            sec(0.5).v = v0
+        for cell, v0 in zip(cells, v_init_mV):
+            cell.seg.v = v0
 
     def queue_events():  # type 1: after the INITIAL blocks, events may be queued
-        for _, _, _, cons in keep:
-            for nc, _, times in cons:
-                for t in times:
-                    nc.event(float(t) + dt_ms)  # Brian2 applies it after the step at t
+        for cell in cells:
+            cell.queue_events(dt_ms)
     handlers = (h.FInitializeHandler(0, set_potentials),  # noqa: F841 (must stay alive)
                 h.FInitializeHandler(1, queue_events))
-    h.finitialize(cells[0][1])
+    h.finitialize(v_init_mV[0])
     h.continuerun(duration_ms)
-    t = np.array(t_vec)
-    v = np.array([np.array(vec) for vec in probes])
-    return t, v
+
+
+def spike_counts(mg_o_mM: Sequence[float], exc_ms: Sequence[np.ndarray], duration_ms: float,
+                 dt_ms: float = 0.025, w_exc: float = 1.0, mode: str = "network",
+                 v_init_mV: float | None = None) -> np.ndarray:
+    """Spike counts of the RS pyramidal cell in NEURON over a sweep of conditions.
+
+    Parameters
+    ----------
+    mg_o_mM : sequence of float
+        Extracellular Mg2+ of each condition.
+    exc_ms : sequence of arrays
+        Each condition's excitatory event times (ms; AMPA + NMDA, weight
+        ``w_exc``), pregenerated so that Brian2 gets the identical events.
+    duration_ms, dt_ms : float
+        Simulated time and fixed step (implicit Euler, ``cnexp`` gates).
+    mode : {"network", "loop"}
+        ``"network"``: one cell per condition, all integrated in one run;
+        ``"loop"``: one cell, ``finitialize``/``continuerun`` per condition.
+        Both are natural NEURON practice and give the same counts.
+    v_init_mV : float or None
+        Initial potential of every cell, gates at steady state; default the
+        resting potential of :class:`models.neuron.PyramidalNeuron`.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Upward crossings of -20 mV per condition; events at t + dt as in
+        :func:`pyramidal_trace`.
+    """
+    if mode not in ("network", "loop"):
+        raise ValueError(f"mode {mode!r}: use 'network' or 'loop'")
+    if len(exc_ms) != len(mg_o_mM):
+        raise ValueError(f"{len(exc_ms)} input trains for {len(mg_o_mM)} conditions")
+    h = _fixed_step(dt_ms)
+    p = cell_values()
+    if v_init_mV is None:
+        from models.neuron import PyramidalNeuron
+        v_init_mV = PyramidalNeuron().resting_potential()
+    v0 = float(v_init_mV)
+    if mode == "network":
+        cells = [RSCell(h, p, mg, f"rs_{k}", w_exc) for k, mg in enumerate(mg_o_mM)]
+        for cell, times in zip(cells, exc_ms):
+            cell.set_input(times)
+        _simulate(h, cells, [v0] * len(cells), dt_ms, duration_ms)
+        return np.array([int(cell.spike_times.size()) for cell in cells])
+    cell = RSCell(h, p, 0.0, "rs_loop", w_exc)
+    counts = np.zeros(len(mg_o_mM), int)
+    for k, (mg, times) in enumerate(zip(mg_o_mM, exc_ms)):
+        cell.nmda.mg = float(mg)
+        cell.set_input(times)
+        _simulate(h, [cell], [v0], dt_ms, duration_ms)
+        counts[k] = int(cell.spike_times.size())
+    return counts
 
 
 # -- the Brian2 side of the same protocols (hypomag's own models) ----------------

@@ -6,14 +6,7 @@ RESULTS.md is written from the raw results, on 10 conditions of 2 ms.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = str(Path(__file__).resolve().parents[1])
-if ROOT not in sys.path:  # benchmarks/ is a folder of the repository, not an installed package
-    sys.path.insert(0, ROOT)
 
 
 def test_tiny_suite_runs_and_reports(tmp_path):

@@ -80,8 +80,9 @@ def test_balance_closes_in_run(quick_run):
 
 def test_scenarios_order(quick_run):
     """untreated < 3.5 mM; untreated < k_only < k_and_mg; untreated < mg_only < k_and_mg;
-    k_and_mg normal (3.5-5.0); K+ alone falls short of K+ with Mg by > 0.3 mM; K alone
-    leaves serum Mg low, Mg treatment raises it by > 0.3 mM."""
+    k_and_mg normal (3.5-5.0); K+ alone leaves plasma K below 3.5 mM at the default dose
+    (Huang & Kuo 2007: K repletion fails until Mg is repleted) and falls short of K+ with
+    Mg by > 0.3 mM; K alone leaves serum Mg low, Mg treatment raises it by > 0.3 mM."""
     balance = Table.read_csv(quick_run / "hypokalemia_balance.csv")
     end = {row["scenario"]: row["final_plasma_k_mM"] for row in balance.rows}
     mg = {row["scenario"]: row["final_serum_mg_mM"] for row in balance.rows}
@@ -90,6 +91,7 @@ def test_scenarios_order(quick_run):
     assert end["untreated"] < end["mg_only"] < end["k_and_mg"]
     assert 3.5 <= end["k_and_mg"] <= 5.0
     assert end["k_and_mg"] - end["k_only"] > 0.3
+    assert end["k_only"] < 3.5
     assert mg["k_only"] < 0.5 and mg["k_and_mg"] > mg["k_only"] + 0.3
 
 

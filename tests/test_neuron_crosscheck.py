@@ -1,8 +1,9 @@
 """Cross-simulator agreement: hypomag's Brian2 models against NEURON.
 
-The NEURON side (:mod:`models.neuron_peer`) is written independently in
-NMODL from the same equations and compiled with ``nrnivmodl`` into a
-temporary folder at test time (a few seconds); NEURON 9 is part of the
+The NEURON side (:mod:`models.neuron_peer`, also the peer of the benchmark
+suite) is written independently in NMODL from the same equations and
+compiled with ``nrnivmodl`` into a per-user temporary folder keyed by the
+NMODL text (about 20 s on first use, then reused); NEURON 9 is part of the
 ``[test]`` extra, so these tests always run.
 
 * NMDA I-V (Jahr & Stevens 1990 block) at five Mg_o, voltage clamp: the
@@ -33,11 +34,9 @@ V = np.linspace(-100.0, 40.0, 29)
 
 
 @pytest.fixture(scope="module")
-def nrn(tmp_path_factory):
-    """NEURON with hypomag's NMODL mechanisms compiled in a temporary folder."""
-    folder = tmp_path_factory.mktemp("nrnmech")
-    peer.load_mechanisms(folder)
-    return folder
+def nrn():
+    """NEURON's ``h`` with hypomag's NMODL mechanisms (compiled on first use)."""
+    return peer.load_mechanisms()
 
 
 def test_nmda_iv_agrees_with_neuron_within_1_percent(nrn, tmp_path):
