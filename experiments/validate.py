@@ -950,24 +950,19 @@ def neuron_crosscheck(ctx: Context) -> list[Result]:
         ib = part["i_pA"][order]
         err = np.abs(nrn[k] - ib) / np.maximum(np.abs(ib), 1e-3 * np.max(np.abs(ib)))
         worst = max(worst, float(err.max()))
-    dt, duration = 0.025, 1000.0
-    exc = peer.poisson_events(700.0, duration, dt, seed=1)
-    inh = peer.poisson_events(200.0, duration, dt, seed=2)
     cells = [0.1, 1.0]
-    t_b, v_b, v_rest = peer.brian2_pyramidal_trace(cells, exc, inh, duration, dt, method="rk4",
-                                                   exact_rates=True)
-    t_n, v_n = peer.pyramidal_trace(cells, exc, inh, v_rest, duration, dt, cvode_atol=1e-8)
+    result = peer.compare_pyramidal(cells)
     src = "NEURON 9 (Hines & Carnevale 1997), NMODL written from the same equations"
     rows = [close("max relative difference of the NMDA I-V (5 Mg_o, -100..+40 mV)", src, 0.0,
                   worst, atol=0.01, digits=3)]
     for k, m in enumerate(cells):
-        sb, sn = peer.crossing_times(t_b, v_b[k]), peer.crossing_times(t_n, v_n[k])
+        sb, sn = result["spikes_b"][k], result["spikes_n"][k]
         rows.append(close(f"spikes in 1 s, pyramidal cell at Mg_o {m:g} mM (Brian2 vs NEURON)",
                           src, float(len(sn)), float(len(sb)), atol=0.0))
         diff = float(np.max(np.abs(sb - sn))) if len(sb) == len(sn) and len(sb) else float("nan")
         rows.append(close(f"max spike-time difference at Mg_o {m:g} mM", src, 0.0, diff,
                           atol=0.1, unit="ms", digits=3))
-    _figure_neuron(ctx, t_b, v_b, t_n, v_n, cells)
+    _figure_neuron(ctx, result["t_b"], result["v_b"], result["t_n"], result["v_n"], cells)
     return rows
 
 

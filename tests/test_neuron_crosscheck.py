@@ -62,17 +62,11 @@ def test_nmda_iv_agrees_with_neuron_within_1_percent(nrn, tmp_path):
 
 def test_pyramidal_cell_spike_times_agree_with_neuron(nrn):
     """RS pyramidal cell, 1 s of the same synaptic input: same spikes, times within 0.1 ms."""
-    dt, duration = 0.025, 1000.0
-    exc = peer.poisson_events(700.0, duration, dt, seed=1)
-    inh = peer.poisson_events(200.0, duration, dt, seed=2)
     mg = [0.1, 1.0]
-    t_b, v_b, v_rest = peer.brian2_pyramidal_trace(mg, exc, inh, duration, dt, method="rk4",
-                                                   exact_rates=True)
-    t_n, v_n = peer.pyramidal_trace(mg, exc, inh, v_rest, duration, dt, cvode_atol=1e-8)
+    result = peer.compare_pyramidal(mg)
     counts = []
     for k in range(len(mg)):
-        spikes_b = peer.crossing_times(t_b, v_b[k])
-        spikes_n = peer.crossing_times(t_n, v_n[k])
+        spikes_b, spikes_n = result["spikes_b"][k], result["spikes_n"][k]
         assert len(spikes_b) == len(spikes_n), (mg[k], len(spikes_b), len(spikes_n))
         assert len(spikes_b) >= 5, "the input must make the cell fire"
         assert np.max(np.abs(spikes_b - spikes_n)) < 0.1
