@@ -23,8 +23,9 @@ import statistics
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
+
+from experiments.run import versions as package_versions
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -95,12 +96,7 @@ def machine() -> dict:
         out["memory_gb"] = round(int(mem) / 1024 / 1024, 1)
     except (OSError, IndexError, ValueError):
         pass
-    versions = {"python": platform.python_version()}
-    for package in ("brian2", "numpy", "Cython", "neuron", "distributed"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
+    versions = package_versions(("brian2", "numpy", "Cython", "neuron", "distributed"))
     try:
         gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout
         versions["gcc"] = gcc.splitlines()[0] if gcc else "unknown"

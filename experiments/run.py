@@ -93,9 +93,11 @@ def resolve(experiment: type[Experiment], quick: bool, config_set: Mapping[str, 
     return values
 
 
-def versions() -> dict[str, str]:
+def versions(packages: Sequence[str] = ("hypomag", "brian2", "numpy", "matplotlib", "Cython")
+             ) -> dict[str, str]:
+    """Python's version and the installed versions of ``packages``."""
     out = {"python": platform.python_version()}
-    for package in ("hypomag", "brian2", "numpy", "matplotlib", "Cython"):
+    for package in packages:
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

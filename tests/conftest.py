@@ -58,3 +58,13 @@ def pytest_configure(config):
     # Brian2 2.9 calls pyparsing's camelCase names, deprecated in pyparsing 3.3.
     config.addinivalue_line("filterwarnings", "ignore:.*deprecated - use ")
     config.addinivalue_line("filterwarnings", "ignore:.*argument is deprecated, use ")
+
+
+def run_quick(tmp_path_factory, name: str):
+    """Run ``hypomag run NAME --quick`` into a fresh folder and return the folder."""
+    from experiments.cli import main
+    from experiments.sweep import configure_brian
+    out = tmp_path_factory.mktemp(name)
+    configure_brian()
+    assert main(["run", name, "--quick", "--out", str(out), "--no-show"]) == 0
+    return out

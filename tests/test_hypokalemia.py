@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import run_quick
+
 from experiments.cli import main
 from experiments.table import Table
 from models.body import SCENARIOS, Body, BodyParameters, RenalTable, balance_error, scenario_doses
@@ -55,11 +57,7 @@ def test_untreated_stays_at_steady_state_and_calibration():
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("hypokalemia")
-    from experiments.sweep import configure_brian
-    configure_brian()
-    assert main(["run", "hypokalemia", "--quick", "--out", str(out), "--no-show"]) == 0
-    return out
+    return run_quick(tmp_path_factory, "hypokalemia")
 
 
 def test_cli_quick_writes_columns(quick_run):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import run_quick
+
 from experiments.cli import main
 from experiments.table import Table
 
@@ -19,11 +21,7 @@ COLUMNS = ("mg_i_mM", "k_lumen_mM", "enac_scale", "na_lumen_mM", "j_k_pmol_min_m
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("k_secretion")
-    from experiments.sweep import configure_brian
-    configure_brian()
-    assert main(["run", "k_secretion", "--quick", "--out", str(out), "--no-show"]) == 0
-    return out
+    return run_quick(tmp_path_factory, "k_secretion")
 
 
 def test_cli_quick_writes_columns_and_band(quick_run):
