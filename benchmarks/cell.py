@@ -24,12 +24,12 @@ Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
 """
 from __future__ import annotations
 
-import gc
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 from brian2 import Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, mM, ms
 
+from experiments.excitability import CELLS
 from experiments.framework import Experiment
 from experiments.settings import Setting, concentration
 from models.neuron import ON_PRE_EXC, PyramidalNeuron
@@ -62,13 +62,13 @@ class BatchCell:
         self.n, self.p = n, p
         dt = p["dt_ms"] * ms
         self.model = PyramidalNeuron()
-        self.group = self.model.build_group(n, dt=dt, name="bench_cell*")
+        self.group = self.model.build_group(n, dt=dt, name=CELLS)  # compiled code shared
         self.source = SpikeGeneratorGroup(n, np.zeros(0, int), np.zeros(0) * ms, dt=dt,
-                                          name="bench_input*")
+                                          name="bench_input")
         self.synapses = Synapses(self.source, self.group, on_pre=ON_PRE_EXC.replace("w", "weight"),
-                                 namespace={"weight": p["weight"]}, dt=dt, name="bench_syn*")
+                                 namespace={"weight": p["weight"]}, dt=dt, name="bench_syn")
         self.synapses.connect(j="i")
-        self.spikes = SpikeMonitor(self.group, record=False, name="bench_spikes*")
+        self.spikes = SpikeMonitor(self.group, record=False, name=f"{CELLS}_count")
         self.network = Network(self.group, self.source, self.synapses, self.spikes)
         self.stored = store
         if store:
@@ -133,7 +133,6 @@ def naive_point(mg_mM: float, seed: int, p: Mapping[str, Any] | None = None) -> 
     """
     from brian2 import start_scope
     start_scope()
-    gc.collect()  # let Brian2 reuse the object names, so the compiled code is reused too
     p = {**DEFAULTS, **(p or {})}
     cell = BatchCell(1, p, store=False)
     counts, _ = cell.run([mg_mM], [seed])

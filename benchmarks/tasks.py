@@ -106,7 +106,7 @@ def naive(points: int, duration_ms: float, sweep_n: int = 100) -> dict:
 
     from .cell import naive_point
     configure_brian()
-    sweep._RUNNERS.clear()  # free the engine's object names (same code, no compilation)
+    sweep._RUNNERS.clear()
     plan = bench_plan(sweep_n, duration_ms)
     p = {"duration_ms": duration_ms}
     naive_point(1.0, 1, p)

@@ -21,13 +21,18 @@ of a batch in the same runner:
 2. **EPSP** from rest: ``epsp_inputs`` synchronous unitary excitatory inputs at
    t = 0; amplitude (mV), half-width (ms, time above half amplitude) and area
    (mV ms, integral of V - V_rest over ``window``).
-3. **Synaptic threshold**: the smallest number of synchronous unitary
-   excitatory inputs that evokes a spike within ``threshold_window``, found
-   by a search over 1..``max_inputs``: each round, ``threshold_probes`` cells
-   per condition test evenly spaced counts inside the current bracket, and
-   the compiled network is rerun until the bracket closes (3 runs for 100 with
-   4 probes; assumes that more inputs never evoke fewer spikes). NaN if even
-   ``max_inputs`` inputs evoke no spike. **Lower = more excitable.**
+3. **Synaptic threshold**: the smallest synchronous excitatory volley, in
+   unitary inputs, that evokes a spike within ``threshold_window``. The
+   volley's strength is continuous (a volley of 25.37 is 25.37 unitary AMPA +
+   NMDA conductances), so the threshold is a smooth function of Mg and of the
+   model, not a whole count that jumps; it is found to
+   ``threshold_resolution`` by a search over the grid ``resolution,
+   2 resolution, .., max_inputs``: each round, ``threshold_probes`` cells per
+   condition test evenly spaced grid points inside the current bracket, and
+   the compiled network is rerun until the bracket closes (6 runs for 100 at
+   0.01 with 4 probes; assumes that a stronger volley never evokes fewer
+   spikes). NaN if even ``max_inputs`` evokes no spike. **Lower = more
+   excitable.**
 
 Lower Mg raises the rate and the EPSP and lowers ``threshold_inputs``, through
 the NMDA receptor's Mg2+ block (Jahr & Stevens 1990) and, with
@@ -62,6 +67,9 @@ from .style import figure, shade_mg_ranges
 
 #: Sampling step of the EPSP recording.
 RECORD_DT = 0.1 * ms
+#: Brian2 name of the cells of both protocols (see :meth:`Excitability.build`); the
+#: benchmark cell uses it too (benchmarks/cell.py), so all share one compiled model.
+CELLS = "pyramidal"
 
 CHOSEN = "chosen: sparse firing (a few Hz) at 1 mM Mg, like cortical neurons in vivo"
 
@@ -74,7 +82,9 @@ def _tile(value, times: int):
 
 
 def search_candidates(lo: np.ndarray, hi: np.ndarray, probes: int) -> np.ndarray:
-    """Input counts to test next, shape (probes, n), strictly between ``lo`` and ``hi``.
+    """Grid points to test next, shape (probes, n), strictly between ``lo`` and ``hi``.
+
+    ``lo``, ``hi`` and the result are whole numbers of grid steps.
 
     Evenly spaced in the open interval; where the interval holds ``probes``
     or fewer integers all of them are tested (the rest repeat the last). A
@@ -155,9 +165,14 @@ class Excitability(Experiment):
                 CELL_VALUES["g_GABA_A"][1] + " [uncertain]", minimum=0.0, maximum=1000.0),
         Setting("epsp_inputs", (1,), None, "synchronous unitary inputs of the test EPSP",
                 "1 = a unitary EPSP", minimum=1, maximum=10000, integer=True),
-        Setting("max_inputs", (100,), None, "largest input count tried for the synaptic threshold",
-                "numerical choice (well above the threshold at 2 mM Mg)", minimum=1,
-                maximum=100000, integer=True),
+        Setting("max_inputs", (100,), None, "largest volley tried for the synaptic threshold "
+                "(unitary inputs)", "numerical choice (well above the threshold at 2 mM Mg)",
+                minimum=1, maximum=100000, integer=True),
+        Setting("threshold_resolution", (0.01,), None,
+                "resolution of the synaptic threshold (unitary inputs)",
+                "numerical choice: 0.2 % of the smallest threshold (about 6 inputs at 0 mM Mg), "
+                "well below the 2 % of a dt-convergence check", minimum=1e-4, maximum=1.0,
+                structural=True),
         Setting("duration", (5.0,), second, "time over which the firing rate is counted",
                 "numerical choice: tens of spikes at a few Hz", quick=(1.0,), minimum=0.0,
                 exclusive_minimum=True, maximum=10000.0, structural=True),
@@ -173,13 +188,15 @@ class Excitability(Experiment):
                 structural=True),
         Setting("threshold_probes", (4,), None,
                 "cells per condition testing input counts in each round of the threshold search",
-                "numerical choice: a 5-ary search finds the threshold in 1..100 in 3 runs",
+                "numerical choice: a 5-ary search over 1..100 at resolution 0.01 takes 6 runs",
                 minimum=1, maximum=100, integer=True, structural=True),
         Setting("input_dt", (0.1,), ms, "time resolution of the Poisson input trains",
                 "numerical choice: well below the 2 ms AMPA decay", minimum=0.0,
                 exclusive_minimum=True, maximum=10.0, structural=True),
-        Setting("dt", (0.025,), ms, "integration time step",
-                "numerical choice for Traub-Miles HH kinetics with exponential Euler",
+        Setting("dt", (0.0125,), ms, "integration time step (exponential Euler)",
+                "numerical choice: halving it changes the pooled firing rate by about 0.5 % and "
+                "EPSP and threshold by under 0.3 % (tests/test_convergence.py); at 0.025 ms "
+                "(NEURON's default) the rate of a cell firing at 60 Hz is 2-3 % too low",
                 minimum=0.0, exclusive_minimum=True, maximum=0.1, structural=True),
     )
 
@@ -224,11 +241,15 @@ class Excitability(Experiment):
         # TimedArray (one code object every bin instead of a spike generator
         # and synapses every time step); a new TimedArray of the same name is
         # passed at each run, so nothing is recompiled.
-        rate_group = model.build_group(n, dt=dt, name="rate_cells*")
+        # Both networks name their cells (and spike monitors) alike: the generated code,
+        # which contains the names, is then the same, so Brian2 compiles it once for both
+        # (and for every later run, in any process). Objects of one name may coexist in
+        # different Networks.
+        rate_group = model.build_group(n, dt=dt, name=CELLS)
         rate_group.run_regularly(
             "s_AMPA += drive_exc(t, i)\nx_NMDA += drive_exc(t, i)\n"
-            "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name="drive*")
-        rate_spikes = SpikeMonitor(rate_group, name="rate_spikes*")
+            "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name=f"{CELLS}_drive")
+        rate_spikes = SpikeMonitor(rate_group, name=f"{CELLS}_spikes")
         drive_net = Network(rate_group, rate_spikes)
         drive_net.store("initial")
 
@@ -236,9 +257,9 @@ class Excitability(Experiment):
         # Cells 0..n-1 take the EPSP volley (first run only); cells
         # n + j*n + k (j < probes) test candidate input counts of condition k.
         probes = int(fixed["threshold_probes"])
-        probe = model.build_group((probes + 1) * n, dt=dt, name="probe_cells*")
-        trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT, name="probe_trace*")
-        probe_spikes = SpikeMonitor(probe, name="probe_spikes*")
+        probe = model.build_group((probes + 1) * n, dt=dt, name=CELLS)
+        trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT, name=f"{CELLS}_trace")
+        probe_spikes = SpikeMonitor(probe, name=f"{CELLS}_spikes")
         probe_net = Network(probe, trace, probe_spikes)
         probe_net.store("initial")
 
@@ -285,16 +306,18 @@ class Excitability(Experiment):
             # search over reruns of the same compiled network; the EPSP rides
             # on the first round.
             volley = value(conditions, "epsp_inputs") * w_exc
-            max_inputs = value(conditions, "max_inputs").astype(int)
+            # the search runs on a grid of ``resolution`` (lo, hi in grid steps)
+            resolution = float(fixed["threshold_resolution"])
+            top = np.floor(value(conditions, "max_inputs") / resolution + 1e-9).astype(int)
             probe_cell = {k: _tile(v, probes + 1) for k, v in cell.items()}
-            lo, hi = np.zeros(n, int), max_inputs + 1  # no spike at lo; spike at hi (or none)
+            lo, hi = np.zeros(n, int), top + 1  # no spike at lo; spike at hi (or none)
             first = True
             while first or np.any(hi - lo > 1):
                 candidates = search_candidates(lo, hi, probes)          # (probes, n)
                 probe_net.restore("initial")
                 rest = model.initialize(probe, **probe_cell)
                 epsp_kick = volley if first else np.zeros(n)
-                kick = np.concatenate([epsp_kick, (candidates * w_exc).ravel()])
+                kick = np.concatenate([epsp_kick, (candidates * resolution * w_exc).ravel()])
                 probe.s_AMPA = kick
                 probe.x_NMDA = kick
                 trace.active = first
@@ -314,7 +337,7 @@ class Excitability(Experiment):
                     epsp_spike = np.bincount(index[index < n], minlength=n) > 0
                     first = False
                 lo, hi = narrow(lo, hi, candidates, spiked)
-            threshold = np.where(hi <= max_inputs, hi, np.nan).astype(float)
+            threshold = np.where(hi <= top, np.round(hi * resolution, 9), np.nan)
 
             return [[{
                 "rate_hz": float(rate[k]),

@@ -31,7 +31,8 @@ from . import get_experiment
 from .framework import Experiment
 from .settings import UsageError
 from .style import save_figure
-from .sweep import MAIN, execute, finish, make_backend, make_plan
+from .locking import LockBusy, exclusive
+from .sweep import MAIN, execute, finish, make_backend, make_plan, sweep_lock
 from .table import Table, atomic_write_text
 
 #: Order of ``hypomag list`` and ``hypomag run all``.
@@ -183,15 +184,23 @@ def run(name: str, out: Path, *, quick: bool = False, seed: int = 1,
     backend = make_backend(workers, scheduler)  # before mkdir: a bad --scheduler writes nothing
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tables = execute(plan, out, backend, resume=resume, progress=progress)
+        # experiments/locking.py: an identical run in progress in this folder stops us at
+        # once; runs with other settings write their result files one after the other
+        with exclusive(sweep_lock(plan, out), wait=False):
+            tables = execute(plan, out, backend, resume=resume, progress=progress)
+            with exclusive(out / f".{name}.lock"):
+                files = write_outputs(experiment, tables, out)
+                wall = time.perf_counter() - start
+                info = record(experiment_class, plan.values, plan, seed, quick, backend.name,
+                              wall, argv or sys.argv, files + [f"{name}.json"])
+                atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
+            finish(plan, out)
+    except LockBusy:
+        raise UsageError(f"--out {str(out)!r}: another hypomag run is computing the same {name} "
+                         "sweep (same settings and seed) into this folder; allowed: wait for it "
+                         "to finish, or choose another --out") from None
     finally:
         backend.close()
-    files = write_outputs(experiment, tables, out)
-    wall = time.perf_counter() - start
-    info = record(experiment_class, plan.values, plan, seed, quick, backend.name, wall,
-                  argv or sys.argv, files + [f"{name}.json"])
-    atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
-    finish(plan, out)
     return tables
 
 

@@ -755,13 +755,8 @@ def seizure_low_mg(ctx: Context) -> list[Result]:
     blocked = _by(table, "n_bursts", mg_o_mM=0.1, nmda_scale=0.0)
     duration = _by(table, "burst_duration_s", mg_o_mM=0.1, nmda_scale=1.0)
     band = REF2 + ": interictal-like events 100-800 ms (Tancredi 1990) [confirmed]"
-    if ctx.quick:  # the quick network (200 cells, 3 s) is not the published one
-        duration_row = Result("mean burst duration at Mg_o 0.1 mM", band, "0.1 to 0.8 s",
-                              f"{duration:.3g} s (quick network: 200 cells, 3 s; checked by "
-                              f"the full validation)", "band", True, status="skipped")
-    else:
-        duration_row = within("mean burst duration at Mg_o 0.1 mM", band, 0.1, 0.8, duration,
-                              unit="s")
+    duration_row = within("mean burst duration at Mg_o 0.1 mM", band, 0.1, 0.8, duration,
+                          unit="s")
     return [
         within("burst rate at Mg_o 0.1 mM", REF2 + ", Tancredi et al. 1990 [confirmed]: "
                "spontaneous synchronous discharges in Mg-free solution", 1e-9, None, low,

@@ -53,6 +53,43 @@ The NMDA channel's kinetic constants, the reversal potentials and the synaptic
 time constants are the channels' defaults, shared by all cells (Brian2
 namespace constants; see :meth:`EINetwork.equations`).
 
+Numerical method (``method="exponential_euler"``, the default). Over a step
+``h`` the Mg block ``B`` is frozen at the step's initial ``v`` (a ``(constant
+over dt)`` subexpression), which makes ``dv/dt`` linear in ``v``; Brian2's
+exponential Euler then integrates ``v`` exactly for the conductances of the
+step, and every gate decays exactly (``s -> s exp(-h / tau)``). Gates that
+jump at spikes (``s_AMPA``, ``s_GABA_A``, ``x_NMDA``) and ``w_AHP`` enter the
+step as their exact mean over the step, ``k s`` with
+``k = (tau / h) (1 - exp(-h / tau))`` (:meth:`EINetwork.step_means`)::
+
+    C dv/dt = -(I_L + k_AMPA I_AMPA + I_NMDA + k_GABA_A I_GABA_A + k_AHP I_AHP)
+    ds_NMDA/dt = (norm_NMDA k_rise_NMDA x_NMDA - s_NMDA) / tau_decay_NMDA
+
+(``k -> 1`` as ``h -> 0``: the same model). Without the factors a jump of a
+2-ms gate would act for ``tau + h/2`` instead of ``tau`` (5 % too much charge
+per AMPA event at 0.2 ms); forward Euler (``method="euler"``, the scheme
+before) happens to conserve that charge but integrates ``v`` with a first-order
+error of ``h`` over the membrane's effective time constant.
+
+Spike times fall on the grid: ``v`` crosses ``V_th`` during a step and the
+spike is detected at its end. The refractory period then ends at the grid
+point nearest to crossing + ``tau_ref`` (``ref_eff`` is ``tau_ref``, or
+``tau_ref + h`` when the crossing, estimated as ``(v - V_th) / (dv/dt)``
+before the end of the step, lies in the step's second half); counting it from
+the start of the step, as Brian2 does, shortens every interspike interval by
+``h/2`` on average (+1.2 % on the interneuron rate at 0.2 ms, cells without
+recurrent synapses; +0.2 % with the rounding). The synaptic effect of a spike
+starts at the end of its step (up to ``h`` late); an added latency of 0.1 ms
+changed the rates by < 1 %, so this is left first order.
+
+The network is chaotic: runs at ``h`` and ``h/2`` with the same seed keep the
+first burst, but single spike trains part within tens of milliseconds and the
+bursts within 1-3 s, so single runs at low Mg differ by as much as two seeds
+(a burst more or less in 10 s moves the rates by 5-8 %). Time-step
+convergence is therefore measured on spike trains of cells without recurrent
+synapses and on means over replicate seeds
+(tests/test_seizure_convergence.py).
+
 References
 ----------
 Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85.
@@ -346,23 +383,31 @@ class EINetwork:
     n_blocks : int
         Disconnected copies (conditions) simulated together.
     dt : Quantity
-        Integration time step (Euler; the NMDA block is not linear in v).
+        Integration time step.
     ext_bin : Quantity
         Time resolution of the pre-drawn external input.
     name : str
         Prefix of the Brian2 object names (fixed names keep generated code,
         and so Cython's compiled cache, identical from run to run).
+    method : {"exponential_euler", "euler"}
+        ``"exponential_euler"``: exact integration over a step for frozen Mg
+        block with step-mean conductances (module Notes). ``"euler"``: forward
+        Euler of the same equations (the earlier scheme, kept for comparison).
     """
 
     parameters = PARAMETERS
 
     def __init__(self, n_e: int = 800, n_i: int = 200, n_blocks: int = 1, dt: Quantity = 0.2 * ms,
-                 ext_bin: Quantity = 1 * ms, name: str = "einet"):
+                 ext_bin: Quantity = 1 * ms, name: str = "einet",
+                 method: str = "exponential_euler"):
         if n_e < 1 or n_i < 1 or n_blocks < 1:
             raise ValueError("n_e, n_i and n_blocks must be >= 1")
         self.n_e, self.n_i, self.n_blocks = int(n_e), int(n_i), int(n_blocks)
         self.n = self.n_e + self.n_i
         self.dt, self.ext_bin, self.name = dt, ext_bin, name
+        if method not in ("exponential_euler", "euler"):
+            raise ValueError(f"method must be 'exponential_euler' or 'euler', not {method!r}")
+        self.method = method
         self.leak, self.ampa, self.gaba, self.ahp = Leak(), AMPA(), GABA_A(), Adaptation()
         self.nmda = NMDA(block="jahr_stevens", gating="dual_exp")
         self.channels: list[Channel] = [self.leak, self.ampa, self.nmda, self.gaba, self.ahp]
@@ -380,15 +425,28 @@ class EINetwork:
         """
         from brian2 import Equations
         shared = self.namespace()
+        exact = self.method != "euler"
         lines, declared = [], []
         for channel in self.channels:
             for line in channel.equation_text().splitlines():
-                if line.split(":")[0].strip() not in shared:
-                    lines.append(line)
+                target = line.split(":")[0].strip()
+                if target in shared:
+                    continue
+                if exact and target == "B_NMDA = 1 / (1 + Mg_o / K_Mg_NMDA * exp(-gamma_NMDA * v))":
+                    line += " (constant over dt)"
+                elif exact and target.startswith("ds_NMDA/dt"):
+                    line = ("ds_NMDA/dt = (norm_NMDA * k_rise_NMDA * x_NMDA - s_NMDA) "
+                            "/ tau_decay_NMDA : 1")
+                lines.append(line)
             declared += [f"{p.name} : {unit_string(p.value)} (constant)"
                          for p in channel.active_parameters() if p.name in PER_NEURON]
+        if exact:
+            current = ("I_L + k_AMPA * I_AMPA + I_NMDA + k_GABA_A * I_GABA_A + k_AHP * I_AHP")
+            declared.append("ref_eff : second")
+        else:
+            current = total_current(self.channels)
         membrane = Equations(f"""
-            dv/dt = -({total_current(self.channels)}) / C_m : volt (unless refractory)
+            dv/dt = -({current}) / C_m : volt (unless refractory)
             dR_STD/dt = (1 - R_STD) / tau_rec_STD : 1
             C_m : farad (constant)
             tau_ref : second (constant)
@@ -397,6 +455,21 @@ class EINetwork:
             """)
         return (environment_equations(self.channels, owned=("v",))
                 + Equations("\n".join(lines + declared)) + membrane)
+
+    def step_means(self, tau_AHP: Quantity) -> dict[str, float]:
+        """Mean over one time step of each decaying conductance, relative to its start value.
+
+        ``k = (tau / dt) (1 - exp(-dt / tau))`` for the AMPA and GABA-A gates,
+        the NMDA rise variable ``x_NMDA`` and the adaptation current (see the
+        module Notes); all 1 with ``method="euler"``.
+        """
+        names = {"k_AMPA": self.ampa.values["tau_AMPA"], "k_GABA_A": self.gaba.values["tau_GABA_A"],
+                 "k_rise_NMDA": self.nmda.values["tau_rise_NMDA"], "k_AHP": tau_AHP}
+        if self.method == "euler":
+            return {k: 1.0 for k in names}
+        h = float(self.dt / second)
+        return {k: float(tau / second) / h * -np.expm1(-h / float(tau / second))
+                for k, tau in names.items()}
 
     def namespace(self) -> dict[str, object]:
         """Channel constants shared by all cells (not in :data:`PER_NEURON`)."""
@@ -468,9 +541,17 @@ class EINetwork:
         def cell(e_name, i_name, unit):
             return np.where(is_e, per_block[e_name][block], per_block[i_name][block]) * unit
 
+        reset = "v = V_reset\nw_AHP += b_AHP\nR_STD -= U_STD * R_STD"
+        refractory = "tau_ref"
+        if self.method != "euler":
+            # release at the grid point nearest to (threshold crossing + tau_ref); the
+            # crossing lies (v - V_th) / (dv/dt) before the end of the step
+            reset = ("ref_eff = tau_ref + dt * int((v - V_th) * C_m < -0.5 * dt * "
+                     f"({total_current(self.channels)}))\n" + reset)
+            refractory = "ref_eff"
         group = NeuronGroup(nb * n, self.equations(), threshold="v > V_th",
-                            reset="v = V_reset\nw_AHP += b_AHP\nR_STD -= U_STD * R_STD",
-                            refractory="tau_ref", method="euler", dt=self.dt,
+                            reset=reset,
+                            refractory=refractory, method=self.method, dt=self.dt,
                             name=f"{self.name}_cells")
         for channel in self.channels:
             for key, value in channel.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items():
@@ -505,16 +586,19 @@ class EINetwork:
             pre_all.append(pre + offsets[k])
             post_all.append(post + offsets[k])
         pre_all, post_all = np.concatenate(pre_all), np.concatenate(post_all)
-        from_e = (pre_all % n) < self.n_e
-        exc = Synapses(group, group, on_pre="s_AMPA_post += R_STD_pre\nx_NMDA_post += R_STD_pre",
-                       dt=self.dt, name=f"{self.name}_exc")
-        exc.connect(i=pre_all[from_e], j=post_all[from_e])
-        inh = Synapses(group, group, on_pre="s_GABA_A_post += 1", dt=self.dt,
-                       name=f"{self.name}_inh")
-        inh.connect(i=pre_all[~from_e], j=post_all[~from_e])
+        synapses = []  # Brian2 refuses a Synapses object without synapses (tiny p_connect)
+        excitatory = (pre_all % n) < self.n_e
+        pathways = (("exc", excitatory, "s_AMPA_post += R_STD_pre\nx_NMDA_post += R_STD_pre"),
+                    ("inh", ~excitatory, "s_GABA_A_post += 1"))
+        for kind, sel, on_pre in pathways:
+            if np.any(sel):
+                syn = Synapses(group, group, on_pre=on_pre, dt=self.dt, name=f"{self.name}_{kind}")
+                syn.connect(i=pre_all[sel], j=post_all[sel])
+                synapses.append(syn)
         monitor = SpikeMonitor(group, name=f"{self.name}_spikes")
-        net = Network(group, exc, inh, monitor)
-        net.run(duration, namespace={"ext_input": ext, **self.namespace(), **shared})
+        net = Network(group, *synapses, monitor)
+        net.run(duration, namespace={"ext_input": ext, **self.namespace(), **shared,
+                                     **self.step_means(shared["tau_AHP"])})
         i_all = np.asarray(monitor.i[:], dtype=np.int64)
         t_all = np.asarray(monitor.t[:] / second)
         out = []

@@ -89,7 +89,9 @@ def state_names(channel: Channel) -> list[str]:
 def simulate(index: int) -> dict:
     """Build, initialise at steady state, hold for 50 ms with no input; cached per variant."""
     from experiments.sweep import configure_brian
-    configure_brian()
+    # Brian2's numpy target: the same equations without compiling a Cython module per
+    # variant (50 ms of one small group costs milliseconds either way)
+    configure_brian("numpy")
     channel = VARIANTS[index]
     env = env_arrays()
     n = len(env["v"])
