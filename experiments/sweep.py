@@ -62,15 +62,15 @@ Brian2 (>= 2.6) can also compile a whole simulation once in C++ standalone
 mode and rerun the binary with new values (``device.run(run_args=...)``).
 ``benchmarks/`` measures both on the benchmark's single-cell sweep
 (``models.neuron.PyramidalNeuron`` with Poisson input, 100 ms at 0.025 ms;
-``benchmarks/RESULTS.md``, 2 shared cores). For 100 conditions standalone
-reruns a built batch in 0.31 s against 1.7 s for the runtime (the runtime
-pays a fixed Python cost of about 0.3 ms per time step for the network's
-code objects), but its build compiles for 50 s against under 1 s, so a
-first sweep takes 50 s in standalone and 2.5 s in the engine, and
-standalone pays off only after about 36 batches on the same binary. At 10^4
-conditions per batch the runtime needs 1.5x the standalone time per step
-(50 s vs 33 s) and a whole sweep (39 s) is shorter than standalone's
-compile plus run (89 s). Standalone is not the engine's mode also because
+``benchmarks/RESULTS.md``, 2 cores). For 100 conditions standalone reruns a
+built batch in 0.17 s against 0.60 s for the runtime (which pays, per run, a
+fixed cost for Brian2's code-object setup and, per time step, about 40 us of
+Python and code-object calls), but its build compiles for 17 s against under
+1 s, so a first sweep takes 17 s in standalone and 1.1 s in the engine, and
+standalone pays off only after about 38 batches on the same binary. At 10^4
+conditions per batch the runtime needs 1.8x the standalone time per step
+(26 s vs 14 s) and a whole sweep (31 s) takes as long as standalone's compile
+plus run (30 s). Standalone is not the engine's mode also because
 ``run_args`` can change group variables and TimedArrays but not a
 SpikeGeneratorGroup's spikes (per-condition input trains would need dense
 time-by-neuron arrays: memory grows with batch size times steps), the device
