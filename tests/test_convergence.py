@@ -70,7 +70,8 @@ CASES = {
     "hypokalemia": Case({}, ("body_dt", "cell_dt"), ("scenario", "t_day"),
                         ("plasma_k_mM", "mg_i_mM", "urine_k_mmol_day", "k_icf_mM",
                          "urine_mg_mmol_day")),
-    "excitability": Case(dict(mg_o=[0.0, 0.5, 1.0], **FAST_SEARCH, transient=0.1), ("dt",),
+    "excitability": Case(dict(mg_o=[0.0, 0.5, 1.0], **FAST_SEARCH, duration=0.5, transient=0.1),
+                         ("dt",),
                          ("mg_o_mM", "seed"), NEURON_MEASURES, pooled=("rate_hz",)),
     # the neuron columns come from excitability's runner (its rate is checked above); a
     # short rate protocol keeps this case cheap
