@@ -29,10 +29,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from brian2 import Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, mM, ms
 
-from experiments.excitability import CELLS
 from experiments.framework import Experiment
 from experiments.settings import Setting, concentration
-from models.neuron import ON_PRE_EXC, PyramidalNeuron
+from models.neuron import CELL_NAME, ON_PRE_EXC, PyramidalNeuron
 
 DEFAULTS = {"rate_hz": 500.0, "weight": 1.0, "duration_ms": 500.0, "dt_ms": 0.025}
 
@@ -62,13 +61,13 @@ class BatchCell:
         self.n, self.p = n, p
         dt = p["dt_ms"] * ms
         self.model = PyramidalNeuron()
-        self.group = self.model.build_group(n, dt=dt, name=CELLS)  # compiled code shared
+        self.group = self.model.build_group(n, dt=dt, name=CELL_NAME)  # compiled code shared
         self.source = SpikeGeneratorGroup(n, np.zeros(0, int), np.zeros(0) * ms, dt=dt,
                                           name="bench_input")
         self.synapses = Synapses(self.source, self.group, on_pre=ON_PRE_EXC.replace("w", "weight"),
                                  namespace={"weight": p["weight"]}, dt=dt, name="bench_syn")
         self.synapses.connect(j="i")
-        self.spikes = SpikeMonitor(self.group, record=False, name=f"{CELLS}_count")
+        self.spikes = SpikeMonitor(self.group, record=False, name=f"{CELL_NAME}_count")
         self.network = Network(self.group, self.source, self.synapses, self.spikes)
         self.stored = store
         if store:

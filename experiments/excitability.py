@@ -59,7 +59,7 @@ from brian2 import (Hz, Network, Quantity, SpikeMonitor, StateMonitor, TimedArra
                     second)
 
 from channels.nmda import BLOCKS
-from models.neuron import CELL_VALUES, PyramidalNeuron
+from models.neuron import CELL_NAME, CELL_VALUES, PyramidalNeuron
 
 from .framework import Experiment
 from .settings import Setting, UsageError, concentration
@@ -67,9 +67,6 @@ from .style import figure, shade_mg_ranges
 
 #: Sampling step of the EPSP recording.
 RECORD_DT = 0.1 * ms
-#: Brian2 name of the cells of both protocols (see :meth:`Excitability.build`); the
-#: benchmark cell uses it too (benchmarks/cell.py), so all share one compiled model.
-CELLS = "pyramidal"
 
 CHOSEN = "chosen: sparse firing (a few Hz) at 1 mM Mg, like cortical neurons in vivo"
 
@@ -245,11 +242,11 @@ class Excitability(Experiment):
         # which contains the names, is then the same, so Brian2 compiles it once for both
         # (and for every later run, in any process). Objects of one name may coexist in
         # different Networks.
-        rate_group = model.build_group(n, dt=dt, name=CELLS)
+        rate_group = model.build_group(n, dt=dt, name=CELL_NAME)
         rate_group.run_regularly(
             "s_AMPA += drive_exc(t, i)\nx_NMDA += drive_exc(t, i)\n"
-            "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name=f"{CELLS}_drive")
-        rate_spikes = SpikeMonitor(rate_group, name=f"{CELLS}_spikes")
+            "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name=f"{CELL_NAME}_drive")
+        rate_spikes = SpikeMonitor(rate_group, name=f"{CELL_NAME}_spikes")
         drive_net = Network(rate_group, rate_spikes)
         drive_net.store("initial")
 
@@ -257,9 +254,10 @@ class Excitability(Experiment):
         # Cells 0..n-1 take the EPSP volley (first run only); cells
         # n + j*n + k (j < probes) test candidate input counts of condition k.
         probes = int(fixed["threshold_probes"])
-        probe = model.build_group((probes + 1) * n, dt=dt, name=CELLS)
-        trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT, name=f"{CELLS}_trace")
-        probe_spikes = SpikeMonitor(probe, name=f"{CELLS}_spikes")
+        probe = model.build_group((probes + 1) * n, dt=dt, name=CELL_NAME)
+        trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT,
+                             name=f"{CELL_NAME}_trace")
+        probe_spikes = SpikeMonitor(probe, name=f"{CELL_NAME}_spikes")
         probe_net = Network(probe, trace, probe_spikes)
         probe_net.store("initial")
 

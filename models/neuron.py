@@ -110,6 +110,11 @@ from .environment import channel_equations, environment_equations, total_current
 THRESHOLD = "v > -20*mV"
 REFRACTORY = "v > -20*mV"
 
+#: Brian2 name under which the experiments and the benchmarks build this cell. Names are
+#: part of Brian2's generated code, so groups of one name share their compiled code (built
+#: once per machine); groups of one name may coexist in different ``Network`` objects.
+CELL_NAME = "pyramidal"
+
 DRX = "Destexhe, Rudolph, Fellous & Sejnowski 2001 Neuroscience 107:13"
 BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
 
