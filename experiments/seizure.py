@@ -74,7 +74,9 @@ def network_settings() -> tuple[Setting, ...]:
                            p.source + (" [uncertain]" if p.uncertain else ""),
                            minimum=None if is_voltage else 0.0,
                            maximum=1.0 if p.name in ("p_connect", "U_STD") else None,
-                           exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I"),
+                           # g_AMPA > 0: the external input is counted in units of g_AMPA
+                           exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I",
+                                                        "g_AMPA_E", "g_AMPA_I"),
                            structural=p.name in STRUCTURAL))
     return tuple(out)
 

@@ -219,6 +219,16 @@ def test_bad_transient_is_a_usage_error(tmp_path, capsys):
     assert "transient" in capsys.readouterr().err
 
 
+def test_zero_ampa_conductance_is_a_usage_error(tmp_path, capsys):
+    """g_AMPA_E = 0 is refused (the external input is counted in units of g_AMPA), not NaN."""
+    from experiments.cli import main
+    assert main(["run", "seizure", "--quick", "--out", str(tmp_path / "x"),
+                 "--set", "g_AMPA_E=0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "g_AMPA_E" in err[0] and "> 0" in err[0], err
+    assert not (tmp_path / "x").exists()
+
+
 def test_step_means_closed_form():
     """Step-mean factors k = (tau/dt)(1 - exp(-dt/tau)) (module Notes of models/network.py).
 
