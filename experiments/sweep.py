@@ -65,7 +65,7 @@ mode and rerun the binary with new values (``device.run(run_args=...)``).
 ``benchmarks/RESULTS.md``, 2 cores). For 100 conditions standalone reruns a
 built batch in 0.17 s against 0.60 s for the runtime (which pays, per run, a
 fixed cost for Brian2's code-object setup and, per time step, about 40 us of
-Python and code-object calls), but its build compiles for 17 s against under
+Python and code-object calls, from cProfile of a one-cell run), but its build compiles for 17 s against under
 1 s, so a first sweep takes 17 s in standalone and 1.1 s in the engine, and
 standalone pays off only after about 38 batches on the same binary. At 10^4
 conditions per batch the runtime needs 1.8x the standalone time per step

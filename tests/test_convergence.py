@@ -1,21 +1,24 @@
 """Numerical soundness: time-step convergence, determinism, and clean failure on divergence.
 
 * Halving every time step of an experiment changes every reported measure by
-  less than 2 % (quick settings, sometimes fewer conditions to keep the suite
-  short):
+  less than 2 % (quick settings; some cases use fewer conditions or shorter
+  protocols to keep the suite short, the same in both runs):
 
   - ``nmda_iv``, ``romk_iv``: only the ``kinetic`` block is integrated, the
     rest are closed forms, so they agree to rounding;
   - ``k_secretion``: the principal cell is integrated to a steady state;
   - ``hypokalemia``: the body model (RK4, ``body_dt``) and the principal-cell
     table (``cell_dt``);
-  - ``excitability`` and the neuron of ``hypomagnesemia`` (exponential Euler
-    at 0.025 ms): EPSP amplitude, half-width and area, and the synaptic
-    threshold (a continuous volley size found to 0.01 inputs) per condition.
-    The firing rate is a spike count: halving dt moves single spikes that sit
-    near threshold in or out of a condition's count (one spike is 1-30 % of a
-    count of 3-60), so the rate is compared pooled over all conditions (the
-    total count), where a systematic error of the integration would show;
+  - ``excitability`` (exponential Euler at 0.0125 ms): EPSP amplitude,
+    half-width and area, and the synaptic threshold (a continuous volley size
+    found to 0.01 inputs) per condition. The firing rate is a spike count:
+    halving dt moves single spikes that sit near threshold in or out of a
+    condition's count (one spike is 1-30 % of a count of 3-60), so the rate is
+    compared pooled over all conditions (the total count), where a systematic
+    error of the integration would show;
+  - ``hypomagnesemia``: the same neuron measures per condition (its rate comes
+    from excitability's runner, checked there), K secretion, plasma K and
+    cytoplasmic Mg, with ``dt`` and ``cell_dt`` halved;
   - ``seizure``: see ``tests/test_seizure_convergence.py``.
 * The same seed gives the same bytes (CSV and SVG), run after run.
 * A simulation that produces non-finite values stops with one line on stderr
