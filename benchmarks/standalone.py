@@ -42,17 +42,18 @@ def measure(n_cells: int, duration_ms: float, batches: int, directory: str | Non
     defaultclock.dt = dt
     start = time.perf_counter()
     model = PyramidalNeuron()
-    group = NeuronGroup(n, model.equations(), threshold=model.threshold,
-                        refractory=model.refractory, method="exponential_euler", name="bench_cell")
+    # The same layout as the engine's benchmark cell: Mg_o per neuron, the other
+    # parameters shared constants (models.neuron).
+    group = NeuronGroup(n, model.equations(per_neuron=()), threshold=model.threshold,
+                        refractory=model.refractory, method="exponential_euler", name="bench_cell",
+                        namespace=model.namespace(per_neuron=()))
     # PyramidalNeuron.initialize reads group values back, which standalone mode
     # cannot do before the run: set the same initial state from numpy instead.
-    for name, value in model.model_values.items():
-        setattr(group, name, value)
     for name, value in ENVIRONMENT_DEFAULTS.items():
-        setattr(group, name, value)
+        if name in group.variables:
+            setattr(group, name, value)
     v_rest = model.resting_potential()
     for channel in model.channels:
-        channel.initialize(group, None)
         if isinstance(channel, GatedChannel):
             for key, gate in channel.steady_gates(channel.gating_voltage_mV(v_rest * mV)).items():
                 setattr(group, key, float(gate))

@@ -16,9 +16,12 @@ A channel is a small class with
 * :meth:`Channel.current`: the same physics as a plain numpy function of the
   environment at steady state, for tests and plots without a simulation.
 
-Channel parameters are per-neuron ``(constant)`` variables rather than
-namespace constants: a sweep over any of them (``Kd0_ROMK``, ``g_NMDA``) is
-then a batched simulation with one value per neuron and no recompilation.
+Channel parameters are declared as per-neuron ``(constant)`` variables: a
+sweep over any of them (``Kd0_ROMK``, ``g_NMDA``) is then a batched simulation
+with one value per neuron and no recompilation. A model may leave the ones a
+sweep does not vary undeclared and supply them as shared namespace constants,
+which is faster per time step (``PyramidalNeuron.build_group(per_neuron=...)``
+in :mod:`models.neuron`).
 """
 from __future__ import annotations
 

@@ -112,6 +112,12 @@ def narrow(lo: np.ndarray, hi: np.ndarray, candidates: np.ndarray,
     return new_lo, new_hi
 
 
+#: The cell variable each setting sets (``nmda_scale`` scales ``g_NMDA``).
+CELL_VARIABLES = {"mg_o": "Mg_o", "ca_o": "Ca_o", "surface_charge": "surface_charge",
+                  "g_AMPA": "g_AMPA", "g_NMDA": "g_NMDA", "nmda_scale": "g_NMDA",
+                  "g_GABA_A": "g_GABA_A"}
+
+
 def _nS(name: str) -> float:
     return float(CELL_VALUES[name][0] / nS)
 
@@ -242,7 +248,10 @@ class Excitability(Experiment):
         # which contains the names, is then the same, so Brian2 compiles it once for both
         # (and for every later run, in any process). Objects of one name may coexist in
         # different Networks.
-        rate_group = model.build_group(n, dt=dt, name=CELL_NAME)
+        # Parameters the sweep varies are per-neuron variables; the others are shared
+        # constants (faster per step; see models.neuron).
+        per_neuron = sorted({var for setting, var in CELL_VARIABLES.items() if setting not in fixed})
+        rate_group = model.build_group(n, dt=dt, name=CELL_NAME, per_neuron=per_neuron)
         rate_group.run_regularly(
             "s_AMPA += drive_exc(t, i)\nx_NMDA += drive_exc(t, i)\n"
             "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name=f"{CELL_NAME}_drive")
@@ -254,7 +263,7 @@ class Excitability(Experiment):
         # Cells 0..n-1 take the EPSP volley (first run only); cells
         # n + j*n + k (j < probes) test candidate input counts of condition k.
         probes = int(fixed["threshold_probes"])
-        probe = model.build_group((probes + 1) * n, dt=dt, name=CELL_NAME)
+        probe = model.build_group((probes + 1) * n, dt=dt, name=CELL_NAME, per_neuron=per_neuron)
         trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT,
                              name=f"{CELL_NAME}_trace")
         probe_spikes = SpikeMonitor(probe, name=f"{CELL_NAME}_spikes")

@@ -20,12 +20,26 @@ Module functions :func:`neuron_equations`, :func:`channel_list`,
 :func:`build_group`, :func:`initialize`, :func:`resting_potential` wrap the
 class for callers that prefer functions.
 
-Per-neuron variables of the group: ``v`` (state), ``I_ext`` (injected current,
-amp, settable at any time), ``C_m``, the environment ``Mg_o``, ``Ca_o``, ``T``
-(constants), ``surface_charge`` (0/1 switch, see below), every channel
-parameter (``g_NaHH`` ...) and the synaptic states ``s_AMPA``, ``x_NMDA``,
-``s_NMDA``, ``s_GABA_A``. Changing ``Mg_o`` needs no rebuild; changing a
-structural option (``block``, ``gating``) does.
+Per-neuron variables of a group: ``v`` and the gates (states), ``I_ext``
+(injected current, amp, settable at any time), ``Mg_o`` and the synaptic states
+``s_AMPA``, ``x_NMDA``, ``s_NMDA``, ``s_GABA_A``. The constant parameters
+(``C_m``, ``Ca_o``, ``T``, ``surface_charge`` (0/1 switch, see below), every
+channel parameter ``g_NaHH`` ...) are laid out by ``per_neuron``:
+
+* named in ``per_neuron`` (or given per neuron to :meth:`~PyramidalNeuron.build_group`):
+  a per-neuron ``(constant)`` variable, so a sweep over it is one group;
+* otherwise a *shared* constant in the group's namespace. Brian2 then computes
+  every expression of shared constants once per time step instead of once per
+  neuron (``exp(-dt/tau_AMPA)`` of the exponential Euler update, for instance)
+  and reads one number instead of an array per neuron: at 10^4 neurons, 25-35 %
+  less time per neuron and step than with every parameter per neuron
+  (``benchmarks/RESULTS.md``). :meth:`~PyramidalNeuron.initialize` sets a shared
+  constant to a new value (one value for all neurons) without recompiling.
+
+``per_neuron="all"`` makes every parameter per-neuron (the layout of
+:meth:`~PyramidalNeuron.equations` by default). Changing ``Mg_o`` or any
+parameter value needs no rebuild; changing a structural option (``block``,
+``gating``) or the layout does.
 
 Model
 -----
@@ -90,6 +104,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 from brian2 import Equations, NeuronGroup, Quantity, cm, defaultclock, mM, ms, mV, nS, pF, uF
+from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from channels.ampa import AMPA
 from channels.base import Channel, Parameter, as_array, unit_string
@@ -142,6 +157,9 @@ CELL_VALUES: dict[str, tuple[Any, str, bool]] = {
 }
 
 ENVIRONMENT_DEFAULTS = {"Mg_o": 1 * mM, "Ca_o": 2 * mM, "T": BODY_TEMPERATURE}
+
+#: Constant parameters that are per-neuron variables in every layout (the swept environment).
+ALWAYS_PER_NEURON = ("Mg_o",)
 
 
 def on_pre(kind: str, weight: str = "w") -> str:
@@ -230,8 +248,16 @@ class PyramidalNeuron:
         raise KeyError(name)
 
     # -- Brian2 ------------------------------------------------------------------------
-    def equations(self) -> Equations:
-        """Membrane equation, environment, surface shift and all channels."""
+    def equations(self, per_neuron: str | Sequence[str] = "all") -> Equations:
+        """Membrane equation, environment, surface shift and all channels.
+
+        Parameters
+        ----------
+        per_neuron : "all" or sequence of str
+            Constant parameters declared as per-neuron variables (``Mg_o``
+            always is); the others are left undeclared, to be found in the
+            namespace (:meth:`namespace`). ``"all"`` (default) declares every one.
+        """
         membrane = "\n".join([
             f"dv/dt = (I_ext - ({total_current(self.channels)})) / C_m : volt",
             "I_ext : amp",
@@ -240,21 +266,106 @@ class PyramidalNeuron:
             "surface_charge : 1 (constant)",
         ] + [f"{p.name} : {unit_string(p.value)} (constant)" for p in SURFACE_PARAMETERS])
         env = environment_equations(self.channels, owned=("v",), extra=("Mg_o", "Ca_o", "T"))
-        return Equations(membrane) + env + channel_equations(self.channels)
+        full = Equations(membrane) + env + channel_equations(self.channels)
+        shared = self.shared_names(per_neuron)
+        if not shared:
+            return full
+        return Equations([eq for eq in full.values() if eq.varname not in shared])
+
+    def default_values(self) -> dict[str, Any]:
+        """Default value (Brian2 quantity or float) of every constant parameter of the cell."""
+        values = dict(self.model_values)
+        values.update(ENVIRONMENT_DEFAULTS)
+        for channel in self.channels:
+            values.update({p.name: channel.values[p.name] for p in channel.active_parameters()})
+        return values
+
+    def shared_names(self, per_neuron: str | Sequence[str] = ()) -> set[str]:
+        """The constant parameters that are shared (namespace) constants under ``per_neuron``.
+
+        Raises ``ValueError`` for a name in ``per_neuron`` that is not a
+        constant parameter of the cell.
+        """
+        if per_neuron == "all":
+            return set()
+        names = self.default_values()
+        unknown = [k for k in per_neuron if k not in names]
+        if unknown:
+            raise ValueError(f"PyramidalNeuron per_neuron: unknown parameter {unknown[0]!r}; "
+                             f"allowed: {', '.join(sorted(names))}")
+        return set(names) - set(per_neuron) - set(ALWAYS_PER_NEURON)
+
+    def namespace(self, per_neuron: str | Sequence[str] = ()) -> dict[str, Any]:
+        """Default values of the shared constants under ``per_neuron`` (a new dict)."""
+        values = self.default_values()
+        return {name: values[name] for name in sorted(self.shared_names(per_neuron))}
 
     def build_group(self, n: int, dt: Quantity | None = None, name: str | None = None,
-                    method: str = "exponential_euler", **values) -> NeuronGroup:
+                    method: str = "exponential_euler", per_neuron: str | Sequence[str] = (),
+                    **values) -> NeuronGroup:
         """A ``NeuronGroup`` of ``n`` such neurons, initialized at rest.
 
-        ``values`` are per-neuron values (scalars or arrays of length ``n``)
-        of the environment (``Mg_o``, ``Ca_o``, ``T``) or of any parameter;
-        see :meth:`initialize`.
+        Parameters
+        ----------
+        n : int
+            Number of neurons.
+        dt : Quantity, optional
+            Time step (default: Brian2's ``defaultclock.dt``).
+        name : str, optional
+            Brian2 name (default ``"pyramidal*"``, numbered).
+        method : str
+            Integration method (default exponential Euler).
+        per_neuron : "all" or sequence of str
+            Constant parameters that may differ between neurons, besides
+            ``Mg_o`` and the names in ``values`` (see the module docstring);
+            all others are shared constants of the group's namespace.
+        **values
+            Per-neuron values (scalars or arrays of length ``n``) of the
+            environment (``Mg_o``, ``Ca_o``, ``T``), ``I_ext`` or any
+            parameter; see :meth:`initialize`.
         """
-        group = NeuronGroup(n, self.equations(), threshold=THRESHOLD, refractory=REFRACTORY,
-                            method=method, dt=dt if dt is not None else defaultclock.dt,
-                            name=name or "pyramidal*")
+        if per_neuron != "all":
+            defaults = self.default_values()
+            per_neuron = tuple(per_neuron) + tuple(k for k in values if k in defaults)
+        group = NeuronGroup(n, self.equations(per_neuron), threshold=THRESHOLD,
+                            refractory=REFRACTORY, method=method,
+                            dt=dt if dt is not None else defaultclock.dt,
+                            name=name or "pyramidal*", namespace=self.namespace(per_neuron))
         self.initialize(group, **values)
         return group
+
+    def values_of(self, group, names: Sequence[str]) -> dict[str, Any]:
+        """Per-neuron values (arrays with units) of ``names`` in ``group``, shared or not."""
+        out = {}
+        for name in names:
+            if name in group.variables:
+                out[name] = getattr(group, name)[:]
+            else:
+                out[name] = group.namespace[name] * np.ones(len(group))
+        return out
+
+    def set_value(self, group, name: str, value) -> None:
+        """Set parameter ``name`` of ``group``: per neuron if it is a variable, else shared.
+
+        A shared constant takes one value for all neurons: a scalar, or an
+        array whose entries are all equal; anything else raises ``ValueError``
+        naming the parameter (build the group with it in ``per_neuron``).
+        """
+        if name in group.variables:
+            setattr(group, name, value)
+            return
+        if name not in group.namespace:
+            raise ValueError(f"PyramidalNeuron: unknown variable {name!r}")
+        flat = np.ravel(np.asarray(value, dtype=float))
+        if flat.size not in (1, len(group)) or np.any(flat != flat[0]):
+            raise ValueError(
+                f"PyramidalNeuron: {name} is shared by all neurons of group {group.name!r} "
+                f"but was given {flat.size} different values; build the group with "
+                f"per_neuron=({name!r},) to set it per neuron")
+        default = self.default_values()[name]
+        fail_for_dimension_mismatch(value, default, f"PyramidalNeuron parameter {name}")
+        group.namespace[name] = (Quantity(flat[0], dim=default.dim)
+                                 if isinstance(default, Quantity) else float(flat[0]))
 
     def initialize(self, group, **values) -> np.ndarray:
         """Set parameters, environment and the resting state of every neuron of ``group``.
@@ -267,17 +378,14 @@ class PyramidalNeuron:
         bisection) and every gate to its steady state there. Returns the
         resting potentials (mV).
         """
-        for p in MODEL_PARAMETERS:
-            setattr(group, p.name, self.model_values[p.name])
-        for key, value in ENVIRONMENT_DEFAULTS.items():
-            setattr(group, key, value)
-        for channel in self.channels:
-            channel.initialize(group, None)
+        for key, value in self.default_values().items():
+            if key in group.variables or key in group.namespace:
+                self.set_value(group, key, value)
         group.I_ext = 0 * nS * mV
         for key, value in values.items():
-            if key not in group.variables:
+            if key not in group.variables and key not in group.namespace:
                 raise ValueError(f"PyramidalNeuron.initialize: unknown variable {key!r}")
-            setattr(group, key, value)
+            self.set_value(group, key, value)
         nmda = self.channel("NMDA")
         for key, value in nmda.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items():
             if key != "B_NMDA":
@@ -289,7 +397,7 @@ class PyramidalNeuron:
         shift = self.surface_shift_of(group)
         for channel in self.channels:
             if isinstance(channel, GatedChannel):
-                values_now = {p.name: getattr(group, p.name)[:] for p in channel.parameters}
+                values_now = self.values_of(group, [p.name for p in channel.active_parameters()])
                 u = channel.gating_voltage_mV(v_rest * mV, shift * mV, values_now)
                 for key, gate in channel.steady_gates(u).items():
                     setattr(group, key, gate)
@@ -299,24 +407,25 @@ class PyramidalNeuron:
 
     def resting_potential_of(self, group) -> np.ndarray:
         """Resting potential (mV) of each neuron of ``group`` without synaptic input."""
-        params = {name: np.asarray(getattr(group, name)[:]) for name in group.variables
-                  if not name.startswith("_") and name in _intrinsic_names(self.channels)}
+        params = {name: np.asarray(value) for name, value in
+                  self.values_of(group, sorted(_intrinsic_names(self.channels))).items()}
         shift = self.surface_shift_of(group)
         return self._rest(params, shift, np.asarray(group.I_ext[:]))
 
-    @staticmethod
-    def surface_shift_of(group) -> np.ndarray:
+    def surface_shift_of(self, group) -> np.ndarray:
         """Surface-charge shift V_surf (mV) of each neuron of ``group``, computed with numpy.
 
         (``V_surf`` in the group is evaluated once per time step during runs,
         so before the first step it must be computed here.)
         """
-        switch = np.asarray(group.surface_charge[:])
+        g = self.values_of(group, ("surface_charge", "Mg_o", "Ca_o", "k_surf", "r_Mg_surf",
+                                   "Ca_ref_surf", "Mg_ref_surf"))
+        switch = np.asarray(g["surface_charge"])
         with np.errstate(divide="ignore", invalid="ignore"):
             shift = surface_shift_mV(
-                np.asarray(group.Mg_o[:] / mM), np.asarray(group.Ca_o[:] / mM) + 1e-9,
-                np.asarray(group.k_surf[:] / mV), np.asarray(group.r_Mg_surf[:]),
-                np.asarray(group.Ca_ref_surf[:] / mM), np.asarray(group.Mg_ref_surf[:] / mM))
+                np.asarray(g["Mg_o"] / mM), np.asarray(g["Ca_o"] / mM) + 1e-9,
+                np.asarray(g["k_surf"] / mV), np.asarray(g["r_Mg_surf"]),
+                np.asarray(g["Ca_ref_surf"] / mM), np.asarray(g["Mg_ref_surf"] / mM))
         return np.where(switch != 0, switch * shift, 0.0)
 
     def intrinsic_current(self, v_mV, params: Mapping[str, np.ndarray], shift_mV) -> np.ndarray:
@@ -383,10 +492,12 @@ def channel_list(block: str = "jahr_stevens", gating: str = "dual_exp",
 
 def build_group(n: int, block: str = "jahr_stevens", gating: str = "dual_exp",
                 dt: Quantity | None = None, name: str | None = None,
-                overrides: Mapping[str, Any] | None = None, **values) -> NeuronGroup:
-    """``PyramidalNeuron(block, gating, **overrides).build_group(n, dt, name, **values)``."""
-    return PyramidalNeuron(block, gating, **(overrides or {})).build_group(n, dt=dt, name=name,
-                                                                          **values)
+                overrides: Mapping[str, Any] | None = None,
+                per_neuron: str | Sequence[str] = (), **values) -> NeuronGroup:
+    """``PyramidalNeuron(block, gating, **overrides).build_group(n, dt, name, per_neuron=...,
+    **values)``."""
+    return PyramidalNeuron(block, gating, **(overrides or {})).build_group(
+        n, dt=dt, name=name, per_neuron=per_neuron, **values)
 
 
 def initialize(group, block: str = "jahr_stevens", gating: str = "dual_exp",
