@@ -235,7 +235,9 @@ class Excitability(Experiment):
         transient = fixed["transient"] * second
         window = fixed["window"] * ms
         threshold_window = fixed["threshold_window"] * ms
-        model = PyramidalNeuron(block=fixed["block"], gating="dual_exp")
+        # a fixed surface_charge is the model's value (0 leaves the shift out of the equations)
+        surface = {"surface_charge": fixed["surface_charge"]} if "surface_charge" in fixed else {}
+        model = PyramidalNeuron(block=fixed["block"], gating="dual_exp", **surface)
         input_dt = fixed["input_dt"] * ms
         n_bins = int(np.ceil(float((transient + duration) / input_dt)))
 

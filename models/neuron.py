@@ -85,7 +85,12 @@ Shapiro 1975; :mod:`channels.gating`): lowering Mg moves activation to more
 negative potentials (about -2.9 mV for 1 -> 0 mM Mg at 2 mM Ca). Default 0 (off).
 ``V_surf`` follows ``Mg_o``, ``Ca_o`` and ``surface_charge`` set at any time
 (it is recomputed every step); :meth:`PyramidalNeuron.initialize` puts every
-neuron at its own resting state for the values it is given.
+neuron at its own resting state for the values it is given. A group whose
+``surface_charge`` is a shared constant equal to 0 (the default layout and
+value) has ``V_surf = 0 mV`` as a shared constant instead, which saves a
+logarithm per neuron and step; switching the shift on in such a group is
+refused with an error (build it with ``per_neuron=("surface_charge",)`` or
+from ``PyramidalNeuron(surface_charge=1)``).
 
 References
 ----------
@@ -268,9 +273,16 @@ class PyramidalNeuron:
         env = environment_equations(self.channels, owned=("v",), extra=("Mg_o", "Ca_o", "T"))
         full = Equations(membrane) + env + channel_equations(self.channels)
         shared = self.shared_names(per_neuron)
+        if self.surface_off(per_neuron):
+            shared = shared | {"V_surf"}
         if not shared:
             return full
         return Equations([eq for eq in full.values() if eq.varname not in shared])
+
+    def surface_off(self, per_neuron: str | Sequence[str] = ()) -> bool:
+        """True if ``surface_charge`` is shared and 0 under ``per_neuron``: then V_surf = 0."""
+        return ("surface_charge" in self.shared_names(per_neuron)
+                and float(self.model_values["surface_charge"]) == 0.0)
 
     def default_values(self) -> dict[str, Any]:
         """Default value (Brian2 quantity or float) of every constant parameter of the cell."""
@@ -298,7 +310,10 @@ class PyramidalNeuron:
     def namespace(self, per_neuron: str | Sequence[str] = ()) -> dict[str, Any]:
         """Default values of the shared constants under ``per_neuron`` (a new dict)."""
         values = self.default_values()
-        return {name: values[name] for name in sorted(self.shared_names(per_neuron))}
+        out = {name: values[name] for name in sorted(self.shared_names(per_neuron))}
+        if self.surface_off(per_neuron):
+            out["V_surf"] = 0 * mV
+        return out
 
     def build_group(self, n: int, dt: Quantity | None = None, name: str | None = None,
                     method: str = "exponential_euler", per_neuron: str | Sequence[str] = (),
@@ -364,6 +379,11 @@ class PyramidalNeuron:
                 f"per_neuron=({name!r},) to set it per neuron")
         default = self.default_values()[name]
         fail_for_dimension_mismatch(value, default, f"PyramidalNeuron parameter {name}")
+        if name == "surface_charge" and flat[0] != 0 and "V_surf" in group.namespace:
+            raise ValueError(
+                f"PyramidalNeuron: surface_charge is off (0) in group {group.name!r}, built "
+                f"without the surface-charge shift; build it with per_neuron=('surface_charge',) "
+                f"or from PyramidalNeuron(surface_charge=1) to switch it on")
         group.namespace[name] = (Quantity(flat[0], dim=default.dim)
                                  if isinstance(default, Quantity) else float(flat[0]))
 

@@ -216,3 +216,11 @@ def test_shared_constant_refuses_per_neuron_values():
     np.testing.assert_allclose(swept.g_NMDA[:] / nS, [0.1, 0.2])
     with pytest.raises(Exception, match="g_L"):
         cell.initialize(group, g_L=3 * mV)  # wrong dimensions
+    # surface charge off and shared: V_surf is the constant 0, and cannot be switched on
+    assert "V_surf" not in group.variables and float(group.namespace["V_surf"]) == 0
+    with pytest.raises(ValueError, match="surface_charge is off"):
+        cell.initialize(group, surface_charge=1)
+    on = PyramidalNeuron(surface_charge=1).build_group(2, dt=0.025 * ms, Mg_o=[0, 2] * mM)
+    Network(on).run(0.025 * ms)
+    np.testing.assert_allclose(on.V_surf[:] / mV, [surface_shift_mV(0, 2), surface_shift_mV(2, 2)],
+                               atol=1e-9)
