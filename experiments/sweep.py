@@ -63,16 +63,16 @@ mode and rerun the binary with new values (``device.run(run_args=...)``).
 ``benchmarks/`` measures both on the benchmark's single-cell sweep
 (``models.neuron.PyramidalNeuron`` with Poisson input, 100 ms at 0.025 ms;
 ``benchmarks/RESULTS.md``, 2 cores). For 100 conditions standalone reruns a
-built batch in 0.13 s against 0.47 s for the runtime (which pays, per run, a
+built batch in 0.12 s against 0.46 s for the runtime (which pays, per run, a
 fixed cost for Brian2's code-object setup and, per time step, about 40-90 us
 of Python and code-object calls: cProfile of a one-cell run, and the
-benchmark's fixed cost per step), but its
-build compiles for 13 s against under 1 s, so a first sweep takes 13 s in
-standalone and 0.9 s in the engine, and standalone pays off only after about
-40 batches on the same binary. At 10^4 conditions per batch the runtime needs
-1.3x the standalone time per step (15 s vs 12 s) and a whole sweep (16 s)
-takes less than standalone's compile plus run (25 s). Standalone is not the
-engine's mode also because ``run_args`` can change group variables and TimedArrays but not a
+benchmark's fixed cost per step), but its build compiles for 13 s against
+under 1 s, so a first sweep takes 13 s in standalone and 0.8 s in the engine,
+and standalone pays off only after about 40 batches on the same binary. At
+10^4 conditions per batch the runtime needs 1.3x the standalone time per step
+(13 s vs 10 s) and a whole sweep (14 s) takes less than standalone's compile
+plus run (25 s). Standalone is not the engine's mode also because
+``run_args`` can change group variables and TimedArrays but not a
 SpikeGeneratorGroup's spikes (per-condition input trains would need dense
 time-by-neuron arrays: memory grows with batch size times steps), the device
 is process-global (no runtime Brian2 code, no store/restore in the same
