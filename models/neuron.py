@@ -372,10 +372,13 @@ class PyramidalNeuron:
         if name not in group.namespace:
             raise ValueError(f"PyramidalNeuron: unknown variable {name!r}")
         flat = np.ravel(np.asarray(value, dtype=float))
-        if flat.size not in (1, len(group)) or np.any(flat != flat[0]):
+        if flat.size not in (1, len(group)):
+            raise ValueError(f"PyramidalNeuron: {name} got {flat.size} values for a group of "
+                             f"{len(group)} neurons; allowed: one value or one per neuron")
+        if np.any(flat != flat[0]):
             raise ValueError(
                 f"PyramidalNeuron: {name} is shared by all neurons of group {group.name!r} "
-                f"but was given {flat.size} different values; build the group with "
+                f"but was given {len(np.unique(flat))} different values; build the group with "
                 f"per_neuron=({name!r},) to set it per neuron")
         default = self.default_values()[name]
         fail_for_dimension_mismatch(value, default, f"PyramidalNeuron parameter {name}")
