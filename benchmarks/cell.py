@@ -56,12 +56,15 @@ def poisson_times(seed: int, rate_hz: float, duration_ms: float, dt_ms: float) -
 class BatchCell:
     """``n`` benchmark cells in one Brian2 network; :meth:`run` reruns it with new conditions."""
 
-    def __init__(self, n: int, fixed: Mapping[str, Any] | None = None, store: bool = True):
+    def __init__(self, n: int, fixed: Mapping[str, Any] | None = None, store: bool = True,
+                 per_neuron: str | Sequence[str] = ()):
         p = {**DEFAULTS, **(fixed or {})}
         self.n, self.p = n, p
         dt = p["dt_ms"] * ms
         self.model = PyramidalNeuron()
-        self.group = self.model.build_group(n, dt=dt, name=CELL_NAME)  # compiled code shared
+        # compiled code shared with the experiments (same name; layout per_neuron, see
+        # models.neuron: by default only Mg_o varies between cells)
+        self.group = self.model.build_group(n, dt=dt, name=CELL_NAME, per_neuron=per_neuron)
         self.source = SpikeGeneratorGroup(n, np.zeros(0, int), np.zeros(0) * ms, dt=dt,
                                           name="bench_input")
         self.synapses = Synapses(self.source, self.group, on_pre=ON_PRE_EXC.replace("w", "weight"),

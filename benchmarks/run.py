@@ -36,13 +36,13 @@ FULL = {
     "growth": (1, 10, 100, 1000, 10000),
     "peer_sizes": (100, 1000, 10000), "standalone_n": (100, 1000, 10000), "standalone_batches": 3,
     "workers_n": 4000, "workers_duration_ms": 500.0, "workers_repeats": 3, "memory_n": 10000,
-    "subprocess": True,
+    "layout_n": 10000, "subprocess": True,
 }
 TINY = {
     "sweep_n": 10, "warmup": False, "duration_ms": 2.0, "repeats": 1, "naive_points": 1, "growth": (1, 10),
     "peer_sizes": (10,), "standalone_n": (), "standalone_batches": 1,
     "workers_n": 0, "workers_duration_ms": 2.0, "workers_repeats": 1, "memory_n": 10,
-    "subprocess": False,
+    "layout_n": 10, "subprocess": False,
 }
 
 
@@ -178,6 +178,9 @@ def run_suite(config: dict, log=print) -> dict:
             runs["two"].append(step(f"workers: --workers 2, {w} conditions (repeat {k + 1})",
                                     "engine", n=w, duration_ms=wd, repeats=1, workers=2))
         res["workers"] = {key: merge_repeats(parts) for key, parts in runs.items()}
+    if config.get("layout_n"):
+        res["layout"] = step(f"parameter layout, {config['layout_n']} cells", "layout",
+                             n=config["layout_n"], duration_ms=d, repeats=r)
     mem_n = config["memory_n"]
     if str(mem_n) in res["growth"]:
         res["memory"] = res["growth"][str(mem_n)]
@@ -408,6 +411,26 @@ def report(res: dict) -> str:
               f"{mem['n']} cells) in a fresh process: peak RSS "
               f"**{mem['peak_rss_mb']:.0f} MB** (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, "
               "includes Python, numpy, Brian2 and matplotlib imports).", ""]
+    # 7. parameter layout
+    lay = res.get("layout")
+    if lay:
+        gain = ratio_stats(lay["all_s"], lay["shared_s"])
+        summary.append((f"shared constants vs every parameter per neuron, {lay['n']} cells",
+                        "(reported)", f"{gain['median']:.2f}x", "-"))
+        cell_steps = lay["n"] * lay["steps"]
+        lines += ["## 7. Parameter layout", "",
+                  f"The benchmark cell rerun on {lay['n']} conditions ({lay['duration_ms']:g} ms) "
+                  "with every constant parameter a per-neuron variable (`per_neuron=\"all\"`) "
+                  "and with the default layout (only `Mg_o` per neuron, the rest shared "
+                  "namespace constants; `models/neuron.py`), alternately in one process. "
+                  "Whole rerun, per-batch setup included.", "",
+                  "| layout | rerun (s) | per neuron-step (ns) |", "|---|---|---|"]
+        for label, key in (("every parameter per neuron", "all_s"), ("shared constants", "shared_s")):
+            t = stats(lay[key])
+            lines.append(f"| {label} | {fmt(t)} | {t['median'] / cell_steps * 1e9:.0f} |")
+        lines += ["", f"**Shared constants: {gain['median']:.2f}x faster** "
+                  f"({gain['min']:.2f}-{gain['max']:.2f}); identical spike counts: "
+                  f"{'yes' if lay['spikes_equal'] else 'NO'}.", ""]
     lines += _cost_model(res)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]

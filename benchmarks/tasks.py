@@ -173,8 +173,39 @@ def standalone(n: int, duration_ms: float, batches: int) -> dict:
     return out
 
 
+def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
+    """Rerun time of the benchmark cell with every parameter per neuron vs the default layout.
+
+    Both layouts of :class:`benchmarks.cell.BatchCell` (``per_neuron="all"`` and
+    the default, only ``Mg_o`` per neuron) are built in this process, run once
+    (untimed), then rerun ``repeats`` times each, alternately, on the same
+    conditions; the spike counts of both must agree.
+    """
+    import numpy as np
+
+    from experiments.sweep import configure_brian
+
+    from .cell import BatchCell
+    configure_brian()
+    mg = np.resize(np.linspace(0, 2, 10), n)
+    seeds = np.arange(n) + 1
+    cells = {"all": BatchCell(n, {"duration_ms": duration_ms}, per_neuron="all"),
+             "shared": BatchCell(n, {"duration_ms": duration_ms})}
+    counts = {key: cell.run(mg, seeds)[0].tolist() for key, cell in cells.items()}
+    times: dict[str, list[float]] = {key: [] for key in cells}
+    for _ in range(repeats):
+        for key, cell in cells.items():
+            gc.collect()
+            start = time.perf_counter()
+            cell.run(mg, seeds)
+            times[key].append(time.perf_counter() - start)
+    return {"n": n, "duration_ms": duration_ms, "steps": int(round(duration_ms / 0.025)),
+            "all_s": times["all"], "shared_s": times["shared"],
+            "spikes_equal": counts["all"] == counts["shared"], "spikes": sum(counts["shared"])}
+
+
 TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,
-         "standalone": standalone}
+         "standalone": standalone, "layout": layout}
 
 
 if __name__ == "__main__":

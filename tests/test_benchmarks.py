@@ -1,7 +1,8 @@
 """The benchmark suite runs end to end at a tiny size and writes its report.
 
 Not a timing test: it checks that every measurement of ``python -m
-benchmarks`` runs (engine, newcomer loop, NEURON peer, growth, memory) and that
+benchmarks`` runs (engine, newcomer loop, NEURON peer, growth, memory, parameter
+layout) and that
 RESULTS.md is written from the raw results, on 10 conditions of 2 ms.
 """
 from __future__ import annotations
@@ -19,9 +20,11 @@ def test_tiny_suite_runs_and_reports(tmp_path):
     assert len(peer["neuron"]["spikes"]) == 10 and len(peer["counts"]) == 10
     assert peer["neuron"]["loop_matches_network"] is True
     assert set(res["growth"]) == {"1", "10"} and res["memory"]["peak_rss_mb"] > 0
+    # both parameter layouts simulate the same cells
+    assert res["layout"]["spikes_equal"] is True and len(res["layout"]["shared_s"]) == 1
     text = report(res)
     for heading in ("## Machine", "## 1. Batched engine", "## 2. hypomag vs NEURON",
-                    "## 3. Cost growth", "## 6. Peak memory"):
+                    "## 3. Cost growth", "## 6. Peak memory", "## 7. Parameter layout"):
         assert heading in text
     assert "target >= 50x" in text and "brian2 " in text
 
