@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _peak_rss_mb() -> float:
@@ -173,6 +176,47 @@ def standalone(n: int, duration_ms: float, batches: int) -> dict:
     return out
 
 
+def paired(n: int, duration_ms: float, repeats: int = 1) -> dict:
+    """Engine rerun and C++ standalone binary run, timed in adjacent pairs.
+
+    Builds the standalone network of :mod:`benchmarks.standalone` once (in a
+    subprocess, into a temporary folder), runs the engine's ``n``-condition
+    sweep once in this process (building its network), then ``repeats``
+    times: the engine sweep again (network built) and, right after it, the
+    standalone binary (``./main``: process start, array I/O, simulation).
+    Each pair's ratio is taken close together in time, so that drift of a
+    shared machine falls on both sides of it.
+    """
+    import shutil
+    import subprocess
+
+    from experiments.sweep import SerialBackend, configure_brian, execute
+    configure_brian()
+    directory = tempfile.mkdtemp(prefix="hypomag-standalone-")
+    try:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        subprocess.run([sys.executable, "-m", "benchmarks.standalone", str(n), str(duration_ms),
+                        "1", directory], cwd=ROOT, env=env, check=True, capture_output=True)
+        plan = bench_plan(n, duration_ms)
+        backend = SerialBackend()
+        engine_s, binary_s = [], []
+        with tempfile.TemporaryDirectory(prefix="hypomag-bench-") as out:
+            execute(plan, Path(out), backend, progress=False)
+            for _ in range(repeats):
+                gc.collect()
+                start = time.perf_counter()
+                execute(plan, Path(out), backend, progress=False)
+                engine_s.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                subprocess.run(["./main"], cwd=directory, check=True, capture_output=True)
+                binary_s.append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return {"n": n, "duration_ms": duration_ms, "engine_s": engine_s, "binary_s": binary_s,
+            "ratios": [e / b for e, b in zip(engine_s, binary_s)]}
+
+
 def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
     """Rerun time of the benchmark cell with every parameter per neuron vs the default layout.
 
@@ -205,7 +249,7 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
 
 
 TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,
-         "standalone": standalone, "layout": layout}
+         "standalone": standalone, "layout": layout, "paired": paired}
 
 
 if __name__ == "__main__":
