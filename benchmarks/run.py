@@ -2,7 +2,7 @@
 
 ::
 
-    .venv/bin/python -m benchmarks            # full suite, about 11 minutes
+    .venv/bin/python -m benchmarks            # full suite, about 12 minutes
     .venv/bin/python -m benchmarks --tiny --out /tmp/bench   # smoke run (tests)
 
 Every figure is a ratio of two wall times measured in the same run, on the

@@ -70,8 +70,8 @@ benchmark's fixed cost per step), but its build compiles for 13 s against
 under 1 s, so a first sweep takes 13 s in standalone and 0.8 s in the engine,
 and standalone pays off only after about 40 batches on the same binary. At
 10^4 conditions per batch the runtime needs 1.3-1.8x the standalone time per
-step (12.5-12.8 s vs 7-10 s over two runs of the suite) and a whole sweep
-(12-14 s) takes less than standalone's compile plus run (19-25 s). Standalone is not the engine's mode also because
+step (9.7-12.8 s vs 5.6-10.2 s over three runs of the suite) and a whole sweep
+(10-14 s) takes less than standalone's compile plus run (16-25 s). Standalone is not the engine's mode also because
 ``run_args`` can change group variables and TimedArrays but not a
 SpikeGeneratorGroup's spikes (per-condition input trains would need dense
 time-by-neuron arrays: memory grows with batch size times steps), the device
