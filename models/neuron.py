@@ -32,8 +32,8 @@ channel parameter ``g_NaHH`` ...) are laid out by ``per_neuron``:
   every expression of shared constants once per time step instead of once per
   neuron (``exp(-dt/tau_AMPA)`` of the exponential Euler update, for instance)
   and reads one number instead of an array per neuron: the benchmark cell runs
-  about 1.6x faster at 10^4 neurons than with every parameter per neuron
-  (``benchmarks/RESULTS.md``, section 7). :meth:`~PyramidalNeuron.initialize` sets a shared
+  1.3-1.6x faster at 10^4 neurons than with every parameter per neuron
+  (``benchmarks/RESULTS.md``, section 7; the range is over runs of the suite). :meth:`~PyramidalNeuron.initialize` sets a shared
   constant to a new value (one value for all neurons) without recompiling.
 
 ``per_neuron="all"`` makes every parameter per-neuron (the layout of
