@@ -27,8 +27,9 @@ from pathlib import Path
 
 from experiments.run import versions as package_versions
 
+from .tasks import ROOT, subprocess_env
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 #: Sizes of the full suite and of the smoke run.
 FULL = {
@@ -51,11 +52,8 @@ def task(name: str, in_subprocess: bool = True, **kwargs) -> dict:
     if not in_subprocess:
         from . import tasks
         return tasks.TASKS[name](**kwargs)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env.pop("CI", None)
     proc = subprocess.run([sys.executable, "-m", "benchmarks.tasks", name, json.dumps(kwargs)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+                          cwd=ROOT, env=subprocess_env(), capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
@@ -360,9 +358,12 @@ def report(res: dict) -> str:
             summary.append((f"engine time per step vs C++ standalone, {pair['n']} cells "
                             "(paired runs)", "<= 1.5x", f"{r['median']:.2f}x",
                             "met" if r["median"] <= 1.5 else "NOT met"))
+            own = st.get(str(pair["n"]))
+            drift = (f" (in this run the binary took {fmt(stats(own['run_s']))} s in its own "
+                     f"task and {min(pair['binary_s']):.2f}-{max(pair['binary_s']):.2f} s in "
+                     "the pairs below)" if own else "")
             lines += ["", "The timings in the table above come from different processes, minutes "
-                      "apart, and on a shared machine such runs drift (the standalone binary alone "
-                      "has taken 7.7 s in one process and 13.1 s in another for 10^4 cells). "
+                      f"apart, and on a shared machine such runs drift{drift}. "
                       "The target is therefore judged on "
                       f"{len(pair['ratios'])} adjacent pairs at {pair['n']} cells: the engine "
                       "rerun, then at once the standalone binary (`./main`), "
@@ -454,7 +455,10 @@ def report(res: dict) -> str:
             lines.append(f"| {label} | {fmt(t)} | {t['median'] / cell_steps * 1e9:.0f} |")
         lines += ["", f"**Shared constants: {gain['median']:.2f}x faster** "
                   f"({gain['min']:.2f}-{gain['max']:.2f}); identical spike counts: "
-                  f"{'yes' if lay['spikes_equal'] else 'NO'}.", ""]
+                  f"{'yes' if lay['spikes_equal'] else 'NO'}"
+                  + (f"; largest difference of the final potential "
+                     f"{lay['v_end_max_diff_mV']:.1e} mV" if "v_end_max_diff_mV" in lay else "")
+                  + ".", ""]
     lines += _cost_model(res)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]

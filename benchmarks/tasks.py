@@ -19,6 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def subprocess_env() -> dict[str, str]:
+    """Environment of a benchmark subprocess: the repository first on ``PYTHONPATH``, no ``CI``."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env.pop("CI", None)
+    return env
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -194,10 +202,9 @@ def paired(n: int, duration_ms: float, repeats: int = 1) -> dict:
     configure_brian()
     directory = tempfile.mkdtemp(prefix="hypomag-standalone-")
     try:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
         subprocess.run([sys.executable, "-m", "benchmarks.standalone", str(n), str(duration_ms),
-                        "1", directory], cwd=ROOT, env=env, check=True, capture_output=True)
+                        "1", directory], cwd=ROOT, env=subprocess_env(), check=True,
+                       capture_output=True)
         plan = bench_plan(n, duration_ms)
         backend = SerialBackend()
         engine_s, binary_s = [], []
@@ -223,7 +230,8 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
     Both layouts of :class:`benchmarks.cell.BatchCell` (``per_neuron="all"`` and
     the default, only ``Mg_o`` per neuron) are built in this process, run once
     (untimed), then rerun ``repeats`` times each, alternately, on the same
-    conditions; the spike counts of both must agree.
+    conditions. The spike counts and final potentials of the first run are
+    compared (``spikes_equal``, ``v_end_max_diff_mV``).
     """
     import numpy as np
 
@@ -235,7 +243,9 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
     seeds = np.arange(n) + 1
     cells = {"all": BatchCell(n, {"duration_ms": duration_ms}, per_neuron="all"),
              "shared": BatchCell(n, {"duration_ms": duration_ms})}
-    counts = {key: cell.run(mg, seeds)[0].tolist() for key, cell in cells.items()}
+    first = {key: cell.run(mg, seeds) for key, cell in cells.items()}
+    counts = {key: result[0].tolist() for key, result in first.items()}
+    v_diff = float(np.max(np.abs(first["all"][1] - first["shared"][1])))
     times: dict[str, list[float]] = {key: [] for key in cells}
     for _ in range(repeats):
         for key, cell in cells.items():
@@ -245,7 +255,8 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
             times[key].append(time.perf_counter() - start)
     return {"n": n, "duration_ms": duration_ms, "steps": int(round(duration_ms / 0.025)),
             "all_s": times["all"], "shared_s": times["shared"],
-            "spikes_equal": counts["all"] == counts["shared"], "spikes": sum(counts["shared"])}
+            "spikes_equal": counts["all"] == counts["shared"], "spikes": sum(counts["shared"]),
+            "v_end_max_diff_mV": v_diff}
 
 
 TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,

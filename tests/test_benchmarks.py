@@ -22,6 +22,7 @@ def test_tiny_suite_runs_and_reports(tmp_path):
     assert set(res["growth"]) == {"1", "10"} and res["memory"]["peak_rss_mb"] > 0
     # both parameter layouts simulate the same cells
     assert res["layout"]["spikes_equal"] is True and len(res["layout"]["shared_s"]) == 1
+    assert res["layout"]["v_end_max_diff_mV"] < 1e-6
     text = report(res)
     for heading in ("## Machine", "## 1. Batched engine", "## 2. hypomag vs NEURON",
                     "## 3. Cost growth", "## 6. Peak memory", "## 7. Parameter layout"):
