@@ -28,7 +28,11 @@ from .table import Table
 
 #: A batch runner: takes the conditions of one batch (dicts of setting values)
 #: and returns, per condition, a list of result rows (dicts). A row may carry
-#: ``"_table": "NAME"`` to go to the side table ``NAME`` instead of the main one.
+#: ``"_table": "NAME"`` to go to the side table ``NAME`` instead of the main one,
+#: and ``"_once": True`` if it describes the run rather than the condition (a
+#: lookup table built from the fixed settings): such rows carry no condition
+#: columns, each batch emits them with its first condition, and the engine keeps
+#: one copy (``experiments.sweep._batch_tables``).
 BatchRunner = Callable[[Sequence[Mapping[str, Any]]], list[list[dict]]]
 
 

@@ -135,7 +135,7 @@ def renal_table(experiment, fixed, points: int | None = None, extra_k_plasma=Non
     result = cell.run(env, duration=fixed["relax"] * second)
     check_steady(result, f"{experiment.name} renal table")
     j = result["j_k_pmol_min_mm"][:kk.size].reshape(kk.shape)
-    rows = [{"_table": "renal", "k_plasma_mM": float(k), "mg_i_mM": float(g),
+    rows = [{"_table": "renal", "_once": True, "k_plasma_mM": float(k), "mg_i_mM": float(g),
              "j_k_pmol_min_mm": float(v)} for k, g, v in zip(kk.ravel(), gg.ravel(), j.ravel())]
     extra_out = {key: value[kk.size:] for key, value in result.items()} if extra else None
     return RenalTable(k_grid, mg_grid, j), rows, extra_out

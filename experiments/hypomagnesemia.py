@@ -84,7 +84,6 @@ class Hypomagnesemia(Experiment):
     def build(self, n, fixed):
         neuron = Excitability().build(n, fixed)
         body_params = body_parameters(fixed)
-        state = {}
 
         def runner(conditions):
             serum = np.array([c.get("serum_mg", fixed.get("serum_mg")) for c in conditions], float)
@@ -103,9 +102,7 @@ class Hypomagnesemia(Experiment):
                        "j_k_pmol_min_mm": float(kidney["j_k_pmol_min_mm"][k]),
                        "v_apical_mV": float(kidney["v_apical_mV"][k]),
                        "plasma_k_mM": float(plasma_k[k])}
-                extra = rows if (k == 0 and "rows" not in state) else []
-                state.setdefault("rows", True)
-                out.append([row] + extra)
+                out.append([row] + (rows if k == 0 else []))  # run-level rows: once per batch
             return out
         return runner
 

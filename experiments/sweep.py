@@ -38,7 +38,8 @@ Design
   merged table, in condition order, is identical byte for byte to that of an
   uninterrupted run.
 * **Backends.** :class:`SerialBackend` (in process), :class:`ProcessBackend`
-  (``--workers N``: local processes started with ``spawn``) and
+  (``--workers N``: local processes, forked on Linux so that they start with
+  Brian2 already imported, see :func:`worker_start_method`) and
   :class:`DaskBackend` (``--scheduler ADDRESS``: a Dask distributed
   scheduler) run the same :func:`run_batch`, so results are identical byte
   for byte. Brian2 is not thread safe, so :func:`run_batch` runs one batch at
@@ -392,22 +393,57 @@ class SerialBackend:
         pass
 
 
+def worker_start_method() -> str:
+    """How :class:`ProcessBackend` starts its workers: ``"fork"`` or ``"spawn"``.
+
+    ``fork`` on Linux when this process runs no other thread: a forked worker
+    starts in milliseconds with Brian2 already imported, where a spawned one
+    spends about 3 s on a fresh interpreter and Brian2's import before its
+    first batch (``benchmarks/``, section 5). Forking a process that runs
+    other threads may copy a lock held by one of them, so such processes
+    (and macOS and Windows, where ``fork`` is unsafe or missing) use ``spawn``.
+    ``HYPOMAG_START_METHOD=spawn`` (or ``fork``) overrides the choice.
+    """
+    import multiprocessing
+    chosen = os.environ.get("HYPOMAG_START_METHOD")
+    if chosen:
+        if chosen not in ("fork", "spawn"):
+            raise UsageError(f"HYPOMAG_START_METHOD={chosen!r}: allowed: fork, spawn")
+        return chosen
+    if (sys.platform.startswith("linux") and threading.active_count() == 1
+            and "fork" in multiprocessing.get_all_start_methods()):
+        return "fork"
+    return "spawn"
+
+
+def _worker_started() -> None:
+    """Initializer of a worker process: no simulation inherited from the parent."""
+    _RUNNERS.clear()
+
+
 class ProcessBackend(SerialBackend):
     """Run batches in ``workers`` local processes (``--workers N``).
 
-    Processes are started with ``spawn`` (no fork of a Brian2 state); each
-    keeps its own built simulation and shares the on-disk Cython cache.
+    The processes start at once (:func:`worker_start_method` says how); each
+    builds and keeps its own simulation and shares the on-disk Cython cache.
     """
 
     name = "processes"
 
-    def __init__(self, workers: int, target: str | None = None):
+    def __init__(self, workers: int, target: str | None = None, start_method: str | None = None):
         import concurrent.futures
         import multiprocessing
         super().__init__(target)
         self.workers = self.parallelism = workers
+        self.start_method = start_method or worker_start_method()
+        if self.start_method == "fork":
+            configure_brian(target)  # imports Brian2 here, once, for every worker
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            max_workers=workers, mp_context=multiprocessing.get_context(self.start_method),
+            initializer=_worker_started)
+        if self.start_method == "fork":
+            # a first task forks every worker now, while this process has one thread
+            self.pool.submit(int).result()
 
     def submit_all(self, experiment_name, batches):
         import concurrent.futures
@@ -550,10 +586,43 @@ def _gaps(covered: Sequence[tuple[int, int]], total: int) -> list[tuple[int, int
 
 def _progress(total: int, description: str):
     from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: workers forked later stay safe
+
     quiet = (not sys.stderr.isatty() or bool(os.environ.get("CI"))
              or os.environ.get("TERM") == "dumb")
-    return tqdm(total=total, desc=description, unit="cond", disable=quiet, leave=False,
+    return Bar(total=total, desc=description, unit="cond", disable=quiet, leave=False,
                 dynamic_ncols=True, smoothing=0.1)
+
+
+#: Key prefix, in a batch file, of a side table of run-level rows (``"_once": True``).
+ONCE = "once:"
+
+
+def _batch_tables(plan: Plan, conditions: Sequence[Mapping[str, Any]],
+                  result: Sequence[Sequence[Mapping[str, Any]]],
+                  lead_columns: Sequence[tuple[str, str]]) -> dict[str, list[dict]]:
+    """The rows of one finished batch, by table, as its batch file stores them.
+
+    A row goes to the table its ``"_table"`` names (default: the main one),
+    after the leading columns of its condition. A row with ``"_once": True``
+    describes the run, not its condition (a lookup table computed from the
+    fixed settings): it gets no leading columns and is stored under
+    ``ONCE + table``; every batch emits it, and the merge keeps one copy, so
+    the table does not depend on the number of batches.
+    """
+    tables: dict[str, list] = {}
+    for condition, rows in zip(conditions, result):
+        lead = condition_columns(plan, condition, lead_columns)
+        for row in rows:
+            row = dict(row)
+            name = row.pop("_table", MAIN)
+            if row.pop("_once", False):
+                tables.setdefault(ONCE + name, []).append(row)
+            else:
+                tables.setdefault(name, []).append({**lead, **row})
+    return tables
 
 
 def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
@@ -598,13 +667,8 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
                 if os.environ.get("HYPOMAG_DEBUG"):
                     traceback.print_exception(result)
                 continue
-            tables: dict[str, list] = {}
-            for condition, rows in zip(conditions, result):
-                lead = condition_columns(plan, condition, lead_columns)
-                for row in rows:
-                    row = dict(row)
-                    tables.setdefault(row.pop("_table", MAIN), []).append({**lead, **row})
-            atomic_write_text(_batch_file(folder, start, end), json.dumps(tables))
+            atomic_write_text(_batch_file(folder, start, end),
+                              json.dumps(_batch_tables(plan, conditions, result, lead_columns)))
             covered.append((start, end))
             if bar is not None:
                 bar.update(len(conditions))
@@ -617,9 +681,15 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
                                              if len(failures) > 1 else "")
                          + f"; {kept} finished batches kept in {folder}, rerun with --resume")
     merged: dict[str, list] = {}
+    seen_once: set[str] = set()
     for start, end in sorted(covered):
         stored = json.loads(_batch_file(folder, start, end).read_text())
         for name, rows in stored.items():
+            if name.startswith(ONCE):  # run-level rows: every batch repeats them, keep one copy
+                name, text = name[len(ONCE):], json.dumps([name, rows])
+                if text in seen_once:
+                    continue
+                seen_once.add(text)
             merged.setdefault(name, []).extend(rows)
     merged.setdefault(MAIN, [])
     tables = {}

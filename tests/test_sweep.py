@@ -19,8 +19,9 @@ from experiments.romk_iv import ROMKIV
 from experiments.framework import Experiment
 from experiments.run import resolve
 from experiments.settings import Setting, concentration
-from experiments.sweep import (SerialBackend, SweepError, execute, experiment_spec, make_backend,
-                               make_plan, partial_dir, resolve_experiment, stored_batches)
+from experiments.sweep import (ProcessBackend, SerialBackend, SweepError, execute, experiment_spec,
+                               make_backend, make_plan, partial_dir, resolve_experiment,
+                               stored_batches, worker_start_method)
 
 #: A small, fast nmda_iv sweep: 2 Mg x 5 voltages, 2 ms clamps.
 SMALL = {"mg_o": "0,1", "v": "-80:0:5", "settle": "2"}
@@ -83,7 +84,9 @@ class NoisyCells(Experiment):
             group.I = np.asarray(drive) * fixed["gain"] * (1 + np.array(
                 [c.get("mg_o", fixed.get("mg_o")) for c in conditions]))
             network.run(1 * ms)
-            return [[{"v_end": float(v)}] for v in group.v[:]]
+            rows = [[{"v_end": float(v)}] for v in group.v[:]]
+            rows[0].append({"_table": "run", "_once": True, "gain": fixed["gain"]})  # run-level
+            return rows
         return runner
 
 
@@ -103,18 +106,19 @@ def test_specs_find_registered_and_test_only_experiments():
 
 
 def test_same_bytes_serial_workers_and_dask(tmp_path):
-    """Serial, --workers 2 and a Dask LocalCluster (2 processes) write identical tables."""
+    """Serial, --workers 2 (forked or spawned) and a Dask LocalCluster write identical tables."""
     distributed = pytest.importorskip("distributed")
     tables = {}
     plan = plan_of(NMDAIV, SMALL)
     tables["serial"] = csv(execute(plan, tmp_path / "s", SerialBackend(), progress=False))
-    backend = make_backend(workers=2)
-    try:
-        plan = plan_of(NMDAIV, SMALL)
-        tables["workers"] = csv(execute(plan, tmp_path / "w", backend, progress=False))
-        assert len(plan.batches) == 2  # one batch per worker without --batch-size
-    finally:
-        backend.close()
+    for method in ("fork", "spawn"):  # the two ways --workers starts its processes
+        backend = ProcessBackend(2, start_method=method)
+        try:
+            plan = plan_of(NMDAIV, SMALL)
+            tables[method] = csv(execute(plan, tmp_path / method, backend, progress=False))
+            assert len(plan.batches) == 2  # one batch per worker without --batch-size
+        finally:
+            backend.close()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         backend = make_backend(scheduler=cluster.scheduler_address)
@@ -124,8 +128,30 @@ def test_same_bytes_serial_workers_and_dask(tmp_path):
         finally:
             backend.close()
     assert tables["serial"].count("\n") == 11
-    assert tables["workers"] == tables["serial"]
+    assert tables["fork"] == tables["serial"]
+    assert tables["spawn"] == tables["serial"]
     assert tables["dask"] == tables["serial"]
+
+
+def test_worker_start_method(monkeypatch):
+    """--workers forks on Linux only from a single-threaded process; the variable overrides."""
+    import sys
+    import threading
+    from experiments.settings import UsageError
+    monkeypatch.delenv("HYPOMAG_START_METHOD", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert worker_start_method() == "fork"
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert worker_start_method() == "spawn"
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert worker_start_method() == "spawn"
+    monkeypatch.setenv("HYPOMAG_START_METHOD", "fork")
+    assert worker_start_method() == "fork"
+    monkeypatch.setenv("HYPOMAG_START_METHOD", "thread")
+    with pytest.raises(UsageError, match="HYPOMAG_START_METHOD='thread': allowed: fork, spawn"):
+        worker_start_method()
 
 
 def test_crash_names_conditions_and_resume_recomputes_only_missing(tmp_path):
@@ -168,12 +194,15 @@ def test_resume_after_deleted_batch_files_and_new_batch_size(tmp_path):
 
 
 def test_results_independent_of_batch_size_and_padding(tmp_path):
-    """Common random numbers: the same rows for batch sizes 1, 5 (5 + 4, padded) and all at once."""
+    """The same tables for batch sizes 1, 5 (5 + 4, padded) and all at once (common random numbers)."""
     texts = set()
     for size in (1, 5, None):
         plan = plan_of(NoisyCells, batch_size=size, seed=7)
-        texts.add(csv(execute(plan, tmp_path / str(size), progress=False)))
+        tables = execute(plan, tmp_path / str(size), progress=False)
+        texts.add((csv(tables), tables["run"].to_csv_text()))
     assert len(texts) == 1
+    # run-level rows ("_once"): one copy, without condition columns, whatever the batches
+    assert texts.pop()[1] == "gain\n1\n"
     table = execute(plan_of(NoisyCells, seed=7), tmp_path / "again", progress=False)["main"]
     assert len(table) == 9 and len(set(table["v_end"])) == 9
     # seeds are replicates seed, seed+1, ...; the same seed gives the same input at every Mg
