@@ -75,12 +75,13 @@ def engine(n: int, duration_ms: float, repeats: int = 1, workers: int = 1,
     from experiments import sweep
     from experiments.sweep import ProcessBackend, SerialBackend, configure_brian, execute, finish
     configure_brian()
-    full, again, cpu, spikes = [], [], [], None
+    full, again, cpu, spikes, method = [], [], [], None, None
     for _ in range(repeats):
         plan = bench_plan(n, duration_ms)
         sweep._RUNNERS.clear()
         gc.collect()
         backend = ProcessBackend(workers) if (workers > 1 or process_backend) else SerialBackend()
+        method = getattr(backend, "start_method", None)
         with tempfile.TemporaryDirectory(prefix="hypomag-bench-") as out:
             try:
                 cpu0 = _cpu_s()
@@ -102,6 +103,7 @@ def engine(n: int, duration_ms: float, repeats: int = 1, workers: int = 1,
                   for m in table.unique("mg_o_mM")}
     return {"n": n, "duration_ms": duration_ms, "steps": int(round(duration_ms / 0.025)),
             "full_s": full, "rerun_s": again, "cpu_s": cpu, "batches": len(plan.layout()),
+            "start_method": method,
             "mean_spikes_by_mg": spikes, "peak_rss_mb": _peak_rss_mb()}
 
 
