@@ -311,9 +311,17 @@ _LOCK = threading.RLock()
 
 
 def configure_brian(target: str | None = None) -> None:
-    """Set Brian2's code generation target (default: Cython) and the Cython cache folder."""
+    """Set Brian2's code generation target and the Cython cache folder.
+
+    The default, ``"cython"``, is Brian2's Cython runtime compiled so that
+    loops over neurons vectorize (:mod:`experiments.codegen`); any other
+    Brian2 target name (``HYPOMAG_TARGET``, e.g. ``numpy``) is used as given.
+    """
     from brian2 import prefs
     target = target or os.environ.get("HYPOMAG_TARGET", "cython")
+    if target == "cython":
+        from .codegen import install
+        target = install()
     prefs.codegen.target = target
     prefs.logging.file_log = False
     prefs.logging.delete_log_on_exit = True

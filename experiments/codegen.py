@@ -1,0 +1,146 @@
+"""Brian2's Cython runtime, compiled so that loops over neurons vectorize.
+
+hypomag's experiments spend their time in a handful of loops over neurons
+(the state update and the voltage-dependent rates: exponentials of the
+membrane potential, about 15 per neuron and step for the pyramidal cell).
+Brian2's Cython code objects compile those loops in scalar form, for three
+reasons, which :class:`VectorizingCythonCodeObject` removes:
+
+1. **Division checks.** Brian2's template sets ``cdivision=False``, so every
+   division tests its denominator for zero and may raise
+   ``ZeroDivisionError``; a loop with such a branch cannot be vectorized. We
+   compile with ``cdivision=True``: a floating-point division by zero gives
+   inf or nan, as in Brian2's C++ standalone device and its NumPy target.
+   Code containing ``//`` keeps Python's semantics (C truncates a negative
+   integer quotient, Python floors it), so it is left as it is.
+2. **Aliasing.** The loop reads and writes a dozen or more arrays through
+   plain pointers; GCC vectorizes it only after checking at run time that
+   they do not overlap, and by default gives up beyond 10 such checks
+   (``--param vect-max-version-for-alias-checks``). We allow
+   :data:`ALIAS_CHECKS`.
+3. **Scalar exponentials.** glibc's vector math library (libmvec) has SIMD
+   ``exp``, ``log``, ``pow`` and ``expm1``, but ``<math.h>`` announces them
+   only under ``-ffinite-math-only``, which Brian2 turns off. The header
+   ``simd_math.h`` announces them, and the code links against libmvec. Its
+   functions are accurate to 4 ulp (glibc's scalar ``exp`` to under 1), so
+   results are reproducible on a machine but differ from the scalar build in
+   the last digits.
+
+Only on x86-64 Linux with GCC and libmvec (:func:`simd_available`); elsewhere
+the code object compiles Brian2's code unchanged. The source handed to Cython
+starts with a comment naming these choices, so Brian2's on-disk cache (keyed
+on the source, not the flags) never mixes modules built with and without them.
+``HYPOMAG_VECTORIZE=0`` turns all three off. ``benchmarks/`` measures the gain.
+"""
+from __future__ import annotations
+
+import ctypes.util
+import os
+import platform
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from brian2.codegen.runtime.cython_rt import CythonCodeObject
+from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
+from brian2.codegen.targets import codegen_targets
+
+#: The header declaring libmvec's functions (see the module docstring).
+HEADER = Path(__file__).with_name("simd_math.h")
+#: Run-time alias checks GCC may emit before vectorizing one loop.
+ALIAS_CHECKS = 400
+#: Brian2's directive (its template ``common_group.pyx``) and ours.
+PYTHON_DIVISION = "#cython: cdivision=False"
+C_DIVISION = "#cython: cdivision=True"
+
+
+def vectorize_enabled() -> bool:
+    """Whether the rewrite is on (``HYPOMAG_VECTORIZE``, default 1)."""
+    return os.environ.get("HYPOMAG_VECTORIZE", "1") not in ("0", "false", "no")
+
+
+@lru_cache(maxsize=None)
+def glibc_version() -> tuple[int, int] | None:
+    """(major, minor) of the C library if it is glibc, else None."""
+    name, version = platform.libc_ver()
+    if name != "glibc" or not version:
+        return None
+    major, _, minor = version.partition(".")
+    try:
+        return int(major), int(minor.split(".")[0])
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=None)
+def simd_available() -> bool:
+    """x86-64 Linux, a GCC compiler and glibc >= 2.22 with libmvec."""
+    compiler = os.path.basename(os.environ.get("CXX", "g++"))
+    return (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+            and "clang" not in compiler and (glibc_version() or (0, 0)) >= (2, 22)
+            and ctypes.util.find_library("mvec") is not None)
+
+
+def compile_options() -> dict:
+    """Extra ``extra_compile_args``, ``libraries`` and ``define_macros`` of the build."""
+    args = [f"--param=vect-max-version-for-alias-checks={ALIAS_CHECKS}",
+            "-fno-guess-branch-probability"]
+    libraries, macros = [], []
+    if simd_available():
+        args += ["-include", str(HEADER)]
+        libraries.append("mvec")
+        if glibc_version() >= (2, 35):
+            macros.append(("HYPOMAG_MVEC_EXPM1", "1"))
+    return {"extra_compile_args": args, "libraries": libraries, "define_macros": macros}
+
+
+#: A ``nogil`` support function (``_exprel`` and the like), which cannot raise.
+NOGIL_FUNCTION = re.compile(r"^(\s*cdef inline [\w ]+\([^)]*\)) nogil:", re.MULTILINE)
+
+
+def rewrite_source(code: str, options: dict) -> str:
+    """The Cython source with C division (unless it uses ``//``), ``noexcept``
+    support functions and a note of the build."""
+    if PYTHON_DIVISION in code and "//" not in code:
+        code = code.replace(PYTHON_DIVISION, C_DIVISION, 1)
+    code = NOGIL_FUNCTION.sub(r"\1 noexcept nogil:", code)
+    return f"# hypomag vectorizing build: {options}\n{code}"
+
+
+class VectorizingCythonCodeObject(CythonCodeObject):
+    """Brian2's Cython code object, compiled as the module docstring describes."""
+
+    class_name = "cython"  # see install()
+
+    def compile_block(self, block):
+        code = getattr(self.code, block, "").strip()
+        if not code or "EMPTY_CODE_BLOCK" in code or not vectorize_enabled():
+            return super().compile_block(block)
+        options = compile_options()
+        return cython_extension_manager.create_extension(
+            rewrite_source(code, options),
+            define_macros=list(self.define_macros) + options["define_macros"],
+            libraries=list(self.libraries) + options["libraries"],
+            extra_compile_args=list(self.extra_compile_args) + options["extra_compile_args"],
+            extra_link_args=self.extra_link_args,
+            include_dirs=self.include_dirs,
+            library_dirs=self.library_dirs,
+            runtime_library_dirs=self.runtime_library_dirs,
+            compiler=self.compiler,
+            owner_name=f"{self.owner.name}_{self.template_name}",
+            sources=self.sources,
+        )
+
+
+def install() -> str:
+    """Make Brian2's target ``"cython"`` this code object; return the target name.
+
+    Brian2 finds a target by its name (``prefs.codegen.target``), and a
+    function's Cython implementation by the name of the code object's class,
+    so the subclass keeps the name ``"cython"`` and takes the place of
+    Brian2's class among the known targets.
+    """
+    codegen_targets.discard(CythonCodeObject)
+    codegen_targets.add(VectorizingCythonCodeObject)
+    return VectorizingCythonCodeObject.class_name
