@@ -37,13 +37,13 @@ FULL = {
     "growth": (1, 10, 100, 1000, 10000),
     "peer_sizes": (100, 1000, 10000), "standalone_n": (100, 1000, 10000), "standalone_batches": 3,
     "workers_n": 4000, "workers_duration_ms": 500.0, "workers_repeats": 3, "memory_n": 10000,
-    "layout_n": 10000, "paired_n": 10000, "subprocess": True,
+    "layout_n": 10000, "vectorize_n": 10000, "paired_n": 10000, "subprocess": True,
 }
 TINY = {
     "sweep_n": 10, "warmup": False, "duration_ms": 2.0, "repeats": 1, "naive_points": 1, "growth": (1, 10),
     "peer_sizes": (10,), "standalone_n": (), "standalone_batches": 1,
     "workers_n": 0, "workers_duration_ms": 2.0, "workers_repeats": 1, "memory_n": 10,
-    "layout_n": 10, "subprocess": False,
+    "layout_n": 10, "vectorize_n": 10, "subprocess": False,
 }
 
 
@@ -184,6 +184,9 @@ def run_suite(config: dict, log=print) -> dict:
     if config.get("layout_n"):
         res["layout"] = step(f"parameter layout, {config['layout_n']} cells", "layout",
                              n=config["layout_n"], duration_ms=d, repeats=r)
+    if config.get("vectorize_n"):
+        res["vectorize"] = step(f"scalar vs vectorizing build, {config['vectorize_n']} cells",
+                                "vectorize", n=config["vectorize_n"], duration_ms=d, repeats=r)
     mem_n = config["memory_n"]
     if str(mem_n) in res["growth"]:
         res["memory"] = res["growth"][str(mem_n)]
@@ -451,34 +454,53 @@ def report(res: dict) -> str:
               f"{mem['n']} cells) in a fresh process: peak RSS "
               f"**{mem['peak_rss_mb']:.0f} MB** (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, "
               "includes Python, numpy, Brian2 and matplotlib imports).", ""]
-    # 7. parameter layout
+    # 7. parameter layout, 8. vectorizing build: the same cell built two ways
     lay = res.get("layout")
     if lay:
-        gain = ratio_stats(lay["all_s"], lay["shared_s"])
-        summary.append((f"shared constants vs every parameter per neuron, {lay['n']} cells",
-                        "(reported)", f"{gain['median']:.2f}x", "-"))
-        cell_steps = lay["n"] * lay["steps"]
-        lines += ["## 7. Parameter layout", "",
-                  f"The benchmark cell rerun on {lay['n']} conditions ({lay['duration_ms']:g} ms) "
-                  "with every constant parameter a per-neuron variable (`per_neuron=\"all\"`) "
-                  "and with the default layout (only `Mg_o` per neuron, the rest shared "
-                  "namespace constants; `models/neuron.py`), alternately in one process. "
-                  "Whole rerun, per-batch setup included.", "",
-                  "| layout | rerun (s) | per neuron-step (ns) |", "|---|---|---|"]
-        for label, key in (("every parameter per neuron", "all_s"), ("shared constants", "shared_s")):
-            t = stats(lay[key])
-            lines.append(f"| {label} | {fmt(t)} | {t['median'] / cell_steps * 1e9:.0f} |")
-        lines += ["", f"**Shared constants: {gain['median']:.2f}x faster** "
-                  f"({gain['min']:.2f}-{gain['max']:.2f}); identical spike counts: "
-                  f"{'yes' if lay['spikes_equal'] else 'NO'}"
-                  + (f"; largest difference of the final potential "
-                     f"{lay['v_end_max_diff_mV']:.1e} mV" if "v_end_max_diff_mV" in lay else "")
-                  + ".", ""]
+        lines += _two_builds(
+            lay, summary, "7. Parameter layout",
+            f"The benchmark cell rerun on {lay['n']} conditions ({lay['duration_ms']:g} ms) with "
+            "every constant parameter a per-neuron variable (`per_neuron=\"all\"`) and with the "
+            "default layout (only `Mg_o` per neuron, the rest shared namespace constants; "
+            "`models/neuron.py`), alternately in one process. Whole rerun, per-batch setup "
+            "included.", "layout",
+            (("every parameter per neuron", "all"), ("shared constants", "shared")),
+            "Shared constants", "shared constants vs every parameter per neuron")
+    vec = res.get("vectorize")
+    if vec:
+        lines += _two_builds(
+            vec, summary, "8. Vectorizing build",
+            f"The benchmark cell rerun on {vec['n']} conditions ({vec['duration_ms']:g} ms) "
+            "compiled from Brian2's Cython source as it is (`HYPOMAG_VECTORIZE=0`) and by "
+            "`experiments/codegen.py` (C division, libmvec exponentials, alias checks; libmvec "
+            f"{'available' if vec.get('simd') else 'NOT available'} here), alternately in one "
+            "process. Whole rerun, per-batch setup included.", "build",
+            (("scalar (Brian2's source)", "scalar"), ("vectorizing", "vector")),
+            "Vectorizing build", "vectorizing vs scalar Cython build")
     lines += _cost_model(res)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]
     at = lines.index("## Workload")
     return "\n".join(lines[:at] + table + [""] + lines[at:])
+
+
+def _two_builds(data: dict, summary: list, title: str, intro: str, column: str,
+                builds: tuple, winner: str, summary_label: str) -> list[str]:
+    """Report section comparing the cell built two ways (tasks ``layout``, ``vectorize``)."""
+    (slow_label, slow), (fast_label, fast) = builds
+    gain = ratio_stats(data[f"{slow}_s"], data[f"{fast}_s"])
+    summary.append((f"{summary_label}, {data['n']} cells", "(reported)",
+                    f"{gain['median']:.2f}x", "-"))
+    cell_steps = data["n"] * data["steps"]
+    lines = [f"## {title}", "", intro, "",
+             f"| {column} | rerun (s) | per neuron-step (ns) |", "|---|---|---|"]
+    for label, key in builds:
+        t = stats(data[f"{key}_s"])
+        lines.append(f"| {label} | {fmt(t)} | {t['median'] / cell_steps * 1e9:.0f} |")
+    return lines + ["", f"**{winner}: {gain['median']:.2f}x faster** "
+                    f"({gain['min']:.2f}-{gain['max']:.2f}); identical spike counts: "
+                    f"{'yes' if data['spikes_equal'] else 'NO'}; largest difference of the final "
+                    f"potential {data['v_end_max_diff_mV']:.1e} mV.", ""]
 
 
 def _cost_model(res: dict) -> list[str]:

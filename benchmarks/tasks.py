@@ -226,28 +226,24 @@ def paired(n: int, duration_ms: float, repeats: int = 1) -> dict:
             "ratios": [e / b for e, b in zip(engine_s, binary_s)]}
 
 
-def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
-    """Rerun time of the benchmark cell with every parameter per neuron vs the default layout.
+def _compare_builds(n: int, duration_ms: float, repeats: int, builds: dict) -> dict:
+    """Rerun times of the benchmark cell built two ways, alternately in this process.
 
-    Both layouts of :class:`benchmarks.cell.BatchCell` (``per_neuron="all"`` and
-    the default, only ``Mg_o`` per neuron) are built in this process, run once
-    (untimed), then rerun ``repeats`` times each, alternately, on the same
-    conditions. The spike counts and final potentials of the first run are
-    compared (``spikes_equal``, ``v_end_max_diff_mV``).
+    ``builds`` maps a key to a function returning a built
+    :class:`benchmarks.cell.BatchCell`. Each is run once (untimed), then rerun
+    ``repeats`` times, alternately, on the same conditions; the spike counts
+    and final potentials of the first runs are compared (``spikes_equal``,
+    ``v_end_max_diff_mV``). Returns ``KEY_s`` rerun times for each key.
     """
     import numpy as np
 
     from experiments.sweep import configure_brian
-
-    from .cell import BatchCell
     configure_brian()
     mg = np.resize(np.linspace(0, 2, 10), n)
     seeds = np.arange(n) + 1
-    cells = {"all": BatchCell(n, {"duration_ms": duration_ms}, per_neuron="all"),
-             "shared": BatchCell(n, {"duration_ms": duration_ms})}
+    cells = {key: build() for key, build in builds.items()}
     first = {key: cell.run(mg, seeds) for key, cell in cells.items()}
-    counts = {key: result[0].tolist() for key, result in first.items()}
-    v_diff = float(np.max(np.abs(first["all"][1] - first["shared"][1])))
+    (a_counts, a_v), (b_counts, b_v) = first.values()
     times: dict[str, list[float]] = {key: [] for key in cells}
     for _ in range(repeats):
         for key, cell in cells.items():
@@ -256,13 +252,59 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
             cell.run(mg, seeds)
             times[key].append(time.perf_counter() - start)
     return {"n": n, "duration_ms": duration_ms, "steps": int(round(duration_ms / 0.025)),
-            "all_s": times["all"], "shared_s": times["shared"],
-            "spikes_equal": counts["all"] == counts["shared"], "spikes": sum(counts["shared"]),
-            "v_end_max_diff_mV": v_diff}
+            **{f"{key}_s": t for key, t in times.items()},
+            "spikes_equal": a_counts.tolist() == b_counts.tolist(), "spikes": int(b_counts.sum()),
+            "v_end_max_diff_mV": float(np.max(np.abs(a_v - b_v)))}
+
+
+def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
+    """Every parameter per neuron (``all``) vs the default layout (``shared``: only ``Mg_o``)."""
+    from .cell import BatchCell
+    p = {"duration_ms": duration_ms}
+    return _compare_builds(n, duration_ms, repeats, {
+        "all": lambda: BatchCell(n, p, per_neuron="all"), "shared": lambda: BatchCell(n, p)})
+
+
+class _Flagged:
+    """A cell whose runs happen with ``HYPOMAG_VECTORIZE`` set to ``flag``.
+
+    Brian2 creates (and, through :mod:`experiments.codegen`, compiles or finds
+    in its cache) the code objects at every run, so the flag must hold for
+    each run, not only the first.
+    """
+
+    def __init__(self, cell, flag: str):
+        self.cell, self.flag = cell, flag
+
+    def run(self, mg_mM, seeds):
+        saved = os.environ.get("HYPOMAG_VECTORIZE")
+        os.environ["HYPOMAG_VECTORIZE"] = self.flag
+        try:
+            return self.cell.run(mg_mM, seeds)
+        finally:
+            if saved is None:
+                os.environ.pop("HYPOMAG_VECTORIZE")
+            else:
+                os.environ["HYPOMAG_VECTORIZE"] = saved
+
+
+def vectorize(n: int, duration_ms: float, repeats: int = 1) -> dict:
+    """Brian2's scalar Cython build (``scalar``) vs the vectorizing one (``vector``).
+
+    ``simd`` says whether libmvec was available (without it the two builds
+    differ only in division checks and compiler flags).
+    """
+    from experiments import codegen
+
+    from .cell import BatchCell
+    p = {"duration_ms": duration_ms}
+    return {**_compare_builds(n, duration_ms, repeats, {
+        "scalar": lambda: _Flagged(BatchCell(n, p), "0"),
+        "vector": lambda: _Flagged(BatchCell(n, p), "1")}), "simd": codegen.simd_available()}
 
 
 TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,
-         "standalone": standalone, "layout": layout, "paired": paired}
+         "standalone": standalone, "layout": layout, "vectorize": vectorize, "paired": paired}
 
 
 if __name__ == "__main__":

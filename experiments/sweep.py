@@ -70,9 +70,10 @@ of Python and code-object calls: cProfile of a one-cell run, and the
 benchmark's fixed cost per step), but its build compiles for 13 s against
 under 1 s, so a first sweep takes 13 s in standalone and 0.8 s in the engine,
 and standalone pays off only after about 40 batches on the same binary. At
-10^4 conditions per batch the runtime needs 1.3-1.8x the standalone time per
-step (9.7-12.8 s vs 5.6-10.2 s over three runs of the suite) and a whole sweep
-(10-14 s) takes less than standalone's compile plus run (16-25 s). Standalone is not the engine's mode also because
+10^4 conditions per batch the runtime, with its rate loop vectorized
+(:mod:`experiments.codegen`), needs 0.69-0.83x the time per step of Brian2's
+default (scalar) standalone build in adjacent pairs (7.4-8.9 s vs 10.7-11.3
+s); the scalar runtime needed 1.3-1.8x. Standalone is not the engine's mode also because
 ``run_args`` can change group variables and TimedArrays but not a
 SpikeGeneratorGroup's spikes (per-condition input trains would need dense
 time-by-neuron arrays: memory grows with batch size times steps), the device

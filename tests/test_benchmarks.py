@@ -2,8 +2,8 @@
 
 Not a timing test: it checks that every measurement of ``python -m
 benchmarks`` runs (engine, newcomer loop, NEURON peer, growth, memory, parameter
-layout) and that
-RESULTS.md is written from the raw results, on 10 conditions of 2 ms.
+layout, vectorizing build) and that RESULTS.md is written from the raw results, on
+10 conditions of 2 ms.
 """
 from __future__ import annotations
 
@@ -23,9 +23,13 @@ def test_tiny_suite_runs_and_reports(tmp_path):
     # both parameter layouts simulate the same cells
     assert res["layout"]["spikes_equal"] is True and len(res["layout"]["shared_s"]) == 1
     assert res["layout"]["v_end_max_diff_mV"] < 1e-6
+    # and so do the scalar and the vectorizing build
+    assert res["vectorize"]["spikes_equal"] is True and len(res["vectorize"]["vector_s"]) == 1
+    assert res["vectorize"]["v_end_max_diff_mV"] < 1e-6
     text = report(res)
     for heading in ("## Machine", "## 1. Batched engine", "## 2. hypomag vs NEURON",
-                    "## 3. Cost growth", "## 6. Peak memory", "## 7. Parameter layout"):
+                    "## 3. Cost growth", "## 6. Peak memory", "## 7. Parameter layout",
+                    "## 8. Vectorizing build"):
         assert heading in text
     assert "target >= 50x" in text and "brian2 " in text
 
