@@ -455,28 +455,21 @@ def report(res: dict) -> str:
               f"**{mem['peak_rss_mb']:.0f} MB** (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, "
               "includes Python, numpy, Brian2 and matplotlib imports).", ""]
     # 7. parameter layout, 8. vectorizing build: the same cell built two ways
-    lay = res.get("layout")
-    if lay:
-        lines += _two_builds(
-            lay, summary, "7. Parameter layout",
-            f"The benchmark cell rerun on {lay['n']} conditions ({lay['duration_ms']:g} ms) with "
-            "every constant parameter a per-neuron variable (`per_neuron=\"all\"`) and with the "
-            "default layout (only `Mg_o` per neuron, the rest shared namespace constants; "
-            "`models/neuron.py`), alternately in one process. Whole rerun, per-batch setup "
-            "included.", "layout",
-            (("every parameter per neuron", "all"), ("shared constants", "shared")),
-            "Shared constants", "shared constants vs every parameter per neuron")
-    vec = res.get("vectorize")
-    if vec:
-        lines += _two_builds(
-            vec, summary, "8. Vectorizing build",
-            f"The benchmark cell rerun on {vec['n']} conditions ({vec['duration_ms']:g} ms) "
-            "compiled from Brian2's Cython source as it is (`HYPOMAG_VECTORIZE=0`) and by "
-            "`experiments/codegen.py` (C division, libmvec exponentials, alias checks; libmvec "
-            f"{'available' if vec.get('simd') else 'NOT available'} here), alternately in one "
-            "process. Whole rerun, per-batch setup included.", "build",
-            (("scalar (Brian2's source)", "scalar"), ("vectorizing", "vector")),
-            "Vectorizing build", "vectorizing vs scalar Cython build")
+    vec = res.get("vectorize") or {}
+    sections = (
+        ("layout", "7. Parameter layout", "with every constant parameter a per-neuron variable "
+         "(`per_neuron=\"all\"`) and with the default layout (only `Mg_o` per neuron, the rest "
+         "shared namespace constants; `models/neuron.py`)", "layout",
+         (("every parameter per neuron", "all"), ("shared constants", "shared")),
+         "Shared constants", "shared constants vs every parameter per neuron"),
+        ("vectorize", "8. Vectorizing build", "compiled from Brian2's Cython source as it is "
+         "(`HYPOMAG_VECTORIZE=0`) and by `experiments/codegen.py` (C division, libmvec "
+         f"exponentials, alias checks; libmvec {'available' if vec.get('simd') else 'NOT available'}"
+         " here)", "build", (("scalar (Brian2's source)", "scalar"), ("vectorizing", "vector")),
+         "Vectorizing build", "vectorizing vs scalar Cython build"))
+    for key, *spec in sections:
+        if res.get(key):
+            lines += _two_builds(res[key], summary, *spec)
     lines += _cost_model(res)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]
@@ -492,7 +485,9 @@ def _two_builds(data: dict, summary: list, title: str, intro: str, column: str,
     summary.append((f"{summary_label}, {data['n']} cells", "(reported)",
                     f"{gain['median']:.2f}x", "-"))
     cell_steps = data["n"] * data["steps"]
-    lines = [f"## {title}", "", intro, "",
+    lines = [f"## {title}", "", f"The benchmark cell rerun on {data['n']} conditions "
+             f"({data['duration_ms']:g} ms) {intro}, alternately in one process. Whole rerun, "
+             "per-batch setup included.", "",
              f"| {column} | rerun (s) | per neuron-step (ns) |", "|---|---|---|"]
     for label, key in builds:
         t = stats(data[f"{key}_s"])

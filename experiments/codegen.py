@@ -3,8 +3,8 @@
 hypomag's experiments spend their time in a handful of loops over neurons
 (the state update and the voltage-dependent rates: exponentials of the
 membrane potential, about 15 per neuron and step for the pyramidal cell).
-Brian2's Cython code objects compile those loops in scalar form, for three
-reasons, which :class:`VectorizingCythonCodeObject` removes:
+GCC compiles Brian2's Cython loops in scalar form, for five reasons, which
+:class:`VectorizingCythonCodeObject` removes:
 
 1. **Division checks.** Brian2's template sets ``cdivision=False``, so every
    division tests its denominator for zero and may raise
@@ -13,24 +13,34 @@ reasons, which :class:`VectorizingCythonCodeObject` removes:
    inf or nan, as in Brian2's C++ standalone device and its NumPy target.
    Code containing ``//`` keeps Python's semantics (C truncates a negative
    integer quotient, Python floors it), so it is left as it is.
-2. **Aliasing.** The loop reads and writes a dozen or more arrays through
+2. **Error checks after calls.** Cython 3 checks for a Python exception
+   after every call of a ``cdef`` function unless it is ``noexcept``; Brian2's
+   ``nogil`` support functions (``_exprel`` and the like) cannot raise, so
+   they are declared ``noexcept``.
+3. **Cold loops.** Cython wraps the code in error checks whose branch
+   weights make GCC's guessed profile treat the loop as rarely run, and GCC
+   does not vectorize cold loops: ``-fno-guess-branch-probability``.
+4. **Aliasing.** The loop reads and writes a dozen or more arrays through
    plain pointers; GCC vectorizes it only after checking at run time that
    they do not overlap, and by default gives up beyond 10 such checks
    (``--param vect-max-version-for-alias-checks``). We allow
    :data:`ALIAS_CHECKS`.
-3. **Scalar exponentials.** glibc's vector math library (libmvec) has SIMD
+5. **Scalar exponentials.** glibc's vector math library (libmvec) has SIMD
    ``exp``, ``log``, ``pow`` and ``expm1``, but ``<math.h>`` announces them
    only under ``-ffinite-math-only``, which Brian2 turns off. The header
    ``simd_math.h`` announces them, and the code links against libmvec. Its
    functions are accurate to 4 ulp (glibc's scalar ``exp`` to under 1), so
    results are reproducible on a machine but differ from the scalar build in
-   the last digits.
+   the last digits (``tests/test_codegen.py``; ``benchmarks/``, section 8).
 
-Only on x86-64 Linux with GCC and libmvec (:func:`simd_available`); elsewhere
-the code object compiles Brian2's code unchanged. The source handed to Cython
-starts with a comment naming these choices, so Brian2's on-disk cache (keyed
-on the source, not the flags) never mixes modules built with and without them.
-``HYPOMAG_VECTORIZE=0`` turns all three off. ``benchmarks/`` measures the gain.
+The source rewrites (1, 2) apply everywhere; the GCC flags (3, 4) only with
+GCC on Linux (:func:`gcc_compiler`), libmvec (5) only on x86-64 with glibc
+(:func:`simd_available`). The pyramidal cell's rate loop vectorizes; its
+state update does not (GCC 12 cannot vectorize Brian2's update of the
+``not_refractory`` flag, a byte, together with the doubles). The source
+handed to Cython starts with a comment naming the build options, so Brian2's
+on-disk cache (keyed on the source, not the flags) never mixes modules built
+with and without them. ``HYPOMAG_VECTORIZE=0`` turns everything off.
 """
 from __future__ import annotations
 
@@ -39,6 +49,7 @@ import os
 import platform
 import re
 import sys
+import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,19 +85,29 @@ def glibc_version() -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=None)
+def gcc_compiler() -> bool:
+    """Whether the extensions are compiled by GCC on Linux (``CXX``/``CC`` or Python's own)."""
+    compiler = (os.environ.get("CXX") or os.environ.get("CC") or sysconfig.get_config_var("CXX")
+                or sysconfig.get_config_var("CC") or "")
+    name = os.path.basename(compiler.split()[0]) if compiler.split() else ""
+    return sys.platform.startswith("linux") and ("gcc" in name or "g++" in name) \
+        and "clang" not in compiler
+
+
+@lru_cache(maxsize=None)
 def simd_available() -> bool:
-    """x86-64 Linux, a GCC compiler and glibc >= 2.22 with libmvec."""
-    compiler = os.path.basename(os.environ.get("CXX", "g++"))
-    return (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
-            and "clang" not in compiler and (glibc_version() or (0, 0)) >= (2, 22)
+    """GCC on x86-64 Linux and glibc >= 2.22 with libmvec."""
+    return (gcc_compiler() and platform.machine() in ("x86_64", "AMD64")
+            and (glibc_version() or (0, 0)) >= (2, 22)
             and ctypes.util.find_library("mvec") is not None)
 
 
 def compile_options() -> dict:
     """Extra ``extra_compile_args``, ``libraries`` and ``define_macros`` of the build."""
-    args = [f"--param=vect-max-version-for-alias-checks={ALIAS_CHECKS}",
-            "-fno-guess-branch-probability"]
-    libraries, macros = [], []
+    args, libraries, macros = [], [], []
+    if gcc_compiler():
+        args += [f"--param=vect-max-version-for-alias-checks={ALIAS_CHECKS}",
+                 "-fno-guess-branch-probability"]
     if simd_available():
         args += ["-include", str(HEADER)]
         libraries.append("mvec")
@@ -101,7 +122,7 @@ NOGIL_FUNCTION = re.compile(r"^(\s*cdef inline [\w ]+\([^)]*\)) nogil:", re.MULT
 
 def rewrite_source(code: str, options: dict) -> str:
     """The Cython source with C division (unless it uses ``//``), ``noexcept``
-    support functions and a note of the build."""
+    support functions and a first line naming the build ``options``."""
     if PYTHON_DIVISION in code and "//" not in code:
         code = code.replace(PYTHON_DIVISION, C_DIVISION, 1)
     code = NOGIL_FUNCTION.sub(r"\1 noexcept nogil:", code)

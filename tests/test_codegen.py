@@ -34,7 +34,25 @@ def test_rewrite_gives_c_division_and_noexcept_support_functions():
     assert text.startswith(f"# hypomag vectorizing build: {options}\n")
     assert "#cython: cdivision=True" in text and "cdivision=False" not in text
     assert "cdef inline double _exprel(double x) noexcept nogil:" in text
-    assert "-fno-guess-branch-probability" in options["extra_compile_args"]
+
+
+def test_gcc_flags_only_for_gcc(monkeypatch):
+    """GCC-only flags (--param, -fno-guess-branch-probability, libmvec) never reach clang."""
+    monkeypatch.setattr(codegen.sys, "platform", "linux")
+    for compiler, gcc in (("g++", True), ("/usr/bin/x86_64-linux-gnu-g++-12", True),
+                          ("clang++", False), ("ccache clang++", False)):
+        monkeypatch.setenv("CXX", compiler)
+        codegen.gcc_compiler.cache_clear()
+        codegen.simd_available.cache_clear()
+        try:
+            options = codegen.compile_options()
+            assert codegen.gcc_compiler() is gcc, compiler
+            assert ("-fno-guess-branch-probability" in options["extra_compile_args"]) is gcc
+            if not gcc:
+                assert options == {"extra_compile_args": [], "libraries": [], "define_macros": []}
+        finally:
+            codegen.gcc_compiler.cache_clear()
+            codegen.simd_available.cache_clear()
 
 
 def test_floor_division_keeps_python_semantics():
