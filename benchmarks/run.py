@@ -203,10 +203,10 @@ def _start_note(two: dict) -> str:
     method = two.get("start_method")
     if method == "fork":
         return ("Workers were forked from the process running the sweep, so they start with "
-                "Brian2 imported; each builds its own network (0.7 s).")
+                "Brian2 imported; each builds its own network.")
     if method == "spawn":
         return ("Workers were spawned: each pays its own start (Python, Brian2's import, "
-                "network build; about 3 s).")
+                "network build).")
     return "Each worker process pays its own start (Python, Brian2 import, network build)."
 
 

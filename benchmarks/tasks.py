@@ -266,26 +266,15 @@ def layout(n: int, duration_ms: float, repeats: int = 1) -> dict:
 
 
 class _Flagged:
-    """A cell whose runs happen with ``HYPOMAG_VECTORIZE`` set to ``flag``.
+    """A cell every run of which is compiled with or without the vectorizing rewrite."""
 
-    Brian2 creates (and, through :mod:`experiments.codegen`, compiles or finds
-    in its cache) the code objects at every run, so the flag must hold for
-    each run, not only the first.
-    """
-
-    def __init__(self, cell, flag: str):
-        self.cell, self.flag = cell, flag
+    def __init__(self, cell, vectorize: bool):
+        self.cell, self.vectorize = cell, vectorize
 
     def run(self, mg_mM, seeds):
-        saved = os.environ.get("HYPOMAG_VECTORIZE")
-        os.environ["HYPOMAG_VECTORIZE"] = self.flag
-        try:
+        from experiments.codegen import vectorizing
+        with vectorizing(self.vectorize):
             return self.cell.run(mg_mM, seeds)
-        finally:
-            if saved is None:
-                os.environ.pop("HYPOMAG_VECTORIZE")
-            else:
-                os.environ["HYPOMAG_VECTORIZE"] = saved
 
 
 def vectorize(n: int, duration_ms: float, repeats: int = 1) -> dict:
@@ -299,8 +288,8 @@ def vectorize(n: int, duration_ms: float, repeats: int = 1) -> dict:
     from .cell import BatchCell
     p = {"duration_ms": duration_ms}
     return {**_compare_builds(n, duration_ms, repeats, {
-        "scalar": lambda: _Flagged(BatchCell(n, p), "0"),
-        "vector": lambda: _Flagged(BatchCell(n, p), "1")}), "simd": codegen.simd_available()}
+        "scalar": lambda: _Flagged(BatchCell(n, p), False),
+        "vector": lambda: _Flagged(BatchCell(n, p), True)}), "simd": codegen.simd_available()}
 
 
 TASKS = {"engine": engine, "naive": naive, "engine_counts": engine_counts, "neuron": neuron,

@@ -50,6 +50,7 @@ import platform
 import re
 import sys
 import sysconfig
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,6 +70,25 @@ C_DIVISION = "#cython: cdivision=True"
 def vectorize_enabled() -> bool:
     """Whether the rewrite is on (``HYPOMAG_VECTORIZE``, default 1)."""
     return os.environ.get("HYPOMAG_VECTORIZE", "1") not in ("0", "false", "no")
+
+
+@contextmanager
+def vectorizing(enabled: bool):
+    """Compile the code objects created inside with (or without) the rewrite.
+
+    Brian2 creates, and so compiles or finds in its cache, a group's code
+    objects at every ``run``; to compare the two builds in one process, wrap
+    each run of a network in the build it should use.
+    """
+    saved = os.environ.get("HYPOMAG_VECTORIZE")
+    os.environ["HYPOMAG_VECTORIZE"] = "1" if enabled else "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("HYPOMAG_VECTORIZE", None)
+        else:
+            os.environ["HYPOMAG_VECTORIZE"] = saved
 
 
 @lru_cache(maxsize=None)

@@ -73,8 +73,8 @@ and standalone pays off only after about 40 batches on the same binary. At
 10^4 conditions per batch the runtime, with its rate loop vectorized
 (:mod:`experiments.codegen`), needs 0.69-0.83x the time per step of Brian2's
 default (scalar) standalone build in adjacent pairs (7.4-8.9 s vs 10.7-11.3
-s); the scalar runtime needed 1.3-1.8x. Standalone is not the engine's mode also because
-``run_args`` can change group variables and TimedArrays but not a
+s); the scalar runtime needed 1.3-1.8x. Standalone is not the engine's mode
+also because ``run_args`` can change group variables and TimedArrays but not a
 SpikeGeneratorGroup's spikes (per-condition input trains would need dense
 time-by-neuron arrays: memory grows with batch size times steps), the device
 is process-global (no runtime Brian2 code, no store/restore in the same

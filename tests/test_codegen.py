@@ -61,24 +61,24 @@ def test_floor_division_keeps_python_semantics():
     assert "#cython: cdivision=False" in text
 
 
-def _run_cells(monkeypatch, vectorize: str):
+def _run_cells(vectorize: bool):
     """40 pyramidal cells driven by 0-390 pA for 100 ms: spike counts, final v (mV), rate module."""
-    monkeypatch.setenv("HYPOMAG_VECTORIZE", vectorize)
     model = PyramidalNeuron()
     group = model.build_group(40, dt=0.025 * ms, name=CELL_NAME)
     model.initialize(group, I_ext=np.arange(40) * 10 * pA)
     spikes = SpikeMonitor(group, record=False, name=f"{CELL_NAME}_count")
     network = Network(group, spikes)
-    network.run(100 * ms)
+    with codegen.vectorizing(vectorize):
+        network.run(100 * ms)
     rates = next(obj for obj in group.contained_objects if "subexpression" in obj.name)
     module_files = [getattr(m, "__file__", None) for m in rates.codeobj.compiled_code.values()]
     return np.asarray(spikes.count[:]), np.asarray(group.v[:] / mV), module_files
 
 
-def test_vectorized_cell_matches_scalar_build(monkeypatch):
+def test_vectorized_cell_matches_scalar_build():
     configure_brian()
-    fast_counts, fast_v, files = _run_cells(monkeypatch, "1")
-    slow_counts, slow_v, _ = _run_cells(monkeypatch, "0")
+    fast_counts, fast_v, files = _run_cells(True)
+    slow_counts, slow_v, _ = _run_cells(False)
     assert slow_counts.sum() > 100 and len(set(slow_counts)) > 5  # a real range of firing
     np.testing.assert_array_equal(fast_counts, slow_counts)
     assert np.max(np.abs(fast_v - slow_v)) < 1e-6
