@@ -12,7 +12,7 @@ the condition's ``Mg_o`` is the swept parameter. The measure is the spike
 count (upward crossings of the model's -20 mV threshold).
 
 * :class:`BatchCell`: ``n`` cells in one Brian2 network, rerun per batch;
-* :class:`BenchCell`: the same as an :class:`~experiments.framework.Experiment`
+* :class:`BenchCell`: the same as an :class:`~experiments.engine.framework.Experiment`
   (run through the engine by import path ``benchmarks.cell:BenchCell``);
 * :func:`naive_point`: the loop a newcomer writes, a fresh network per point;
 * :func:`models.neuron_peer.spike_counts`: the same cell in NEURON.
@@ -29,8 +29,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from brian2 import Hz, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, mM, ms
 
-from experiments.framework import Experiment
-from experiments.settings import Setting, concentration
+from experiments.engine.framework import Experiment
+from experiments.engine.settings import Setting, concentration
 from models.neuron import CELL_NAME, ON_PRE_EXC, PyramidalNeuron
 
 DEFAULTS = {"rate_hz": 500.0, "weight": 1.0, "duration_ms": 500.0, "dt_ms": 0.025}

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from experiments.run import versions as package_versions
+from experiments.engine.run import versions as package_versions
 
 from .tasks import ROOT, subprocess_env
 
@@ -111,7 +111,7 @@ def machine() -> dict:
     except OSError:
         versions["gcc"] = "unknown"
     out["versions"] = versions
-    from experiments import codegen
+    from experiments.engine import codegen
     out["vectorized_build"] = codegen.vectorize_enabled() and codegen.simd_available()
     return out
 
@@ -199,7 +199,7 @@ def run_suite(config: dict, log=print) -> dict:
 
 
 def _start_note(two: dict) -> str:
-    """How the workers of the two-worker runs started (``experiments.sweep.worker_start_method``)."""
+    """How the workers of the two-worker runs started (``experiments.engine.backends.worker_start_method``)."""
     method = two.get("start_method")
     if method == "fork":
         return ("Workers were forked from the process running the sweep, so they start with "
@@ -266,7 +266,7 @@ def report(res: dict) -> str:
 
     # 2. NEURON
     lines += ["## 2. hypomag vs NEURON (same cell, same sweep)", "",
-              "NEURON 9 with the same equations (`models/neuron_peer.py`: `pas`, NMODL "
+              "NEURON 9 with the same equations (`experiments/validation/neuron_peer.py`: `pas`, NMODL "
               "`naTM`, `kTM`, `mYKA` for Na/K/M, `ExpCond` for AMPA, `NmdaDualJS` for NMDA), "
               "same dt, duration, input events (delivered at t + dt, as Brian2 applies them) "
               "and initial state; implicit Euler for v. NEURON `network`: all cells "
@@ -416,7 +416,7 @@ def report(res: dict) -> str:
                       + (f"standalone pays off after about {comp / gain:.0f} batches of 100 "
                          "on the same binary" if gain > 0 else "standalone never pays off here")
                       + ". At 10^4 cells the per-step costs are close (table above). The engine "
-                      "keeps the Cython runtime (reasons in `experiments/sweep.py`).", ""]
+                      "keeps the Cython runtime (reasons in `experiments/engine/sweep.py`).", ""]
 
     # 5. workers
     w = res.get("workers")
@@ -463,7 +463,7 @@ def report(res: dict) -> str:
          (("every parameter per neuron", "all"), ("shared constants", "shared")),
          "Shared constants", "shared constants vs every parameter per neuron"),
         ("vectorize", "8. Vectorizing build", "compiled from Brian2's Cython source as it is "
-         "(`HYPOMAG_VECTORIZE=0`) and by `experiments/codegen.py` (C division, libmvec "
+         "(`HYPOMAG_VECTORIZE=0`) and by `experiments/engine/codegen.py` (C division, libmvec "
          f"exponentials, alias checks; libmvec {'available' if vec.get('simd') else 'NOT available'}"
          " here)", "build", (("scalar (Brian2's source)", "scalar"), ("vectorizing", "vector")),
          "Vectorizing build", "vectorizing vs scalar Cython build"))
@@ -532,7 +532,7 @@ def _cost_model(res: dict) -> list[str]:
             out.append("- At this cost per neuron-step no batch size gives 3x NEURON.")
         vectorized = res["machine"].get("vectorized_build")
         if vectorized is not None:
-            out.append("- The engine's loops were compiled by `experiments/codegen.py` "
+            out.append("- The engine's loops were compiled by `experiments/engine/codegen.py` "
                        + ("with the rate loop vectorized (glibc's libmvec)" if vectorized else
                           "without vectorization (no GCC/libmvec on x86-64 Linux, or "
                           "HYPOMAG_VECTORIZE=0)")

@@ -53,8 +53,8 @@ def sweep_settings(n: int, duration_ms: float) -> dict[str, str]:
 
 
 def bench_plan(n: int, duration_ms: float, batch_size: int | None = None):
-    from experiments.run import resolve
-    from experiments.sweep import make_plan
+    from experiments.engine.run import resolve
+    from experiments.engine.plan import make_plan
 
     from .cell import BenchCell
     values = resolve(BenchCell, False, {}, sweep_settings(n, duration_ms))
@@ -72,8 +72,10 @@ def engine(n: int, duration_ms: float, repeats: int = 1, workers: int = 1,
     every later batch). ``process_backend`` uses ``ProcessBackend(workers)``
     even for one worker.
     """
-    from experiments import sweep
-    from experiments.sweep import ProcessBackend, SerialBackend, configure_brian, execute, finish
+    from experiments.engine import batch as sweep
+    from experiments.engine.backends import ProcessBackend, SerialBackend
+    from experiments.engine.batch import configure_brian
+    from experiments.engine.sweep import execute, finish
     configure_brian()
     full, again, cpu, spikes, method = [], [], [], None, None
     for _ in range(repeats):
@@ -114,8 +116,8 @@ def naive(points: int, duration_ms: float, sweep_n: int = 100) -> dict:
     first call is a warm-up (not timed) so that every timed point finds its
     compiled code on disk, the newcomer's best case.
     """
-    from experiments import sweep
-    from experiments.sweep import configure_brian
+    from experiments.engine import batch as sweep
+    from experiments.engine.batch import configure_brian
 
     from .cell import naive_point
     configure_brian()
@@ -133,7 +135,8 @@ def naive(points: int, duration_ms: float, sweep_n: int = 100) -> dict:
 
 def engine_counts(n: int, duration_ms: float) -> list[int]:
     """Spike counts of the engine for the first ``n`` conditions (for the peer check)."""
-    from experiments.sweep import configure_brian, execute
+    from experiments.engine.batch import configure_brian
+    from experiments.engine.sweep import execute
     configure_brian()
     plan = bench_plan(n, duration_ms)
     with tempfile.TemporaryDirectory(prefix="hypomag-bench-") as out:
@@ -148,7 +151,7 @@ def neuron(n: int, duration_ms: float, repeats: int = 1, loop: bool = True) -> d
     NEURON implementation of the cell), fed the engine's pregenerated input
     trains (:func:`benchmarks.cell.poisson_times`) at the benchmark's dt.
     """
-    from models import neuron_peer
+    from experiments.validation import neuron_peer
 
     from .cell import DEFAULTS, poisson_times
     plan = bench_plan(n, duration_ms)
@@ -200,7 +203,9 @@ def paired(n: int, duration_ms: float, repeats: int = 1) -> dict:
     import shutil
     import subprocess
 
-    from experiments.sweep import SerialBackend, configure_brian, execute
+    from experiments.engine.backends import SerialBackend
+    from experiments.engine.batch import configure_brian
+    from experiments.engine.sweep import execute
     configure_brian()
     directory = tempfile.mkdtemp(prefix="hypomag-standalone-")
     try:
@@ -237,7 +242,7 @@ def _compare_builds(n: int, duration_ms: float, repeats: int, builds: dict) -> d
     """
     import numpy as np
 
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     configure_brian()
     mg = np.resize(np.linspace(0, 2, 10), n)
     seeds = np.arange(n) + 1
@@ -272,7 +277,7 @@ class _Flagged:
         self.cell, self.vectorize = cell, vectorize
 
     def run(self, mg_mM, seeds):
-        from experiments.codegen import vectorizing
+        from experiments.engine.codegen import vectorizing
         with vectorizing(self.vectorize):
             return self.cell.run(mg_mM, seeds)
 
@@ -283,7 +288,7 @@ def vectorize(n: int, duration_ms: float, repeats: int = 1) -> dict:
     ``simd`` says whether libmvec was available (without it the two builds
     differ only in division checks and compiler flags).
     """
-    from experiments import codegen
+    from experiments.engine import codegen
 
     from .cell import BatchCell
     p = {"duration_ms": duration_ms}

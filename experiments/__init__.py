@@ -1,9 +1,12 @@
 """Experiments of hypomag and their registry.
 
-Every module in this package that defines an
-:class:`~experiments.framework.Experiment` subclass with a ``name`` is
-registered automatically; ``hypomag list`` shows them and ``hypomag run NAME``
-runs one. Framework modules (settings, table, sweep, ...) define none.
+Every top-level module of this package that defines an
+:class:`~experiments.engine.Experiment` subclass with a ``name`` is an
+experiment; its class declares everything about it (``order`` in
+``hypomag list`` and ``run all``, settings, checks). The machinery lives in
+two sub-packages that know no experiment: :mod:`experiments.engine` (the
+framework, the sweep engine, storage, code generation, figure style,
+protocols) and :mod:`experiments.validation` (``hypomag validate``).
 """
 from __future__ import annotations
 
@@ -11,33 +14,49 @@ import importlib
 import inspect
 import pkgutil
 
-_FRAMEWORK = {"cli", "framework", "settings", "style", "sweep", "table", "run", "record"}
 _REGISTRY: dict[str, type] = {}
+#: Experiment modules that failed to import: module name -> one-line error.
+BROKEN: dict[str, str] = {}
+
+
+def experiment_modules() -> list[str]:
+    """Names of the top-level experiment modules (not the engine or validation wings)."""
+    return sorted(info.name for info in pkgutil.iter_modules(__path__)
+                  if not info.ispkg and not info.name.startswith("_") and info.name != "cli")
+
+
+def _classes_of(module) -> list[type]:
+    from .engine.framework import Experiment
+    return [obj for _, obj in inspect.getmembers(module, inspect.isclass)
+            if issubclass(obj, Experiment) and obj.name and obj.__module__ == module.__name__]
 
 
 def experiments() -> dict[str, type]:
-    """All experiment classes by name, in a stable order."""
+    """All experiment classes by name, in their declared ``order`` (then by name).
+
+    A module that fails to import is recorded in :data:`BROKEN` with its
+    one-line error; every other experiment stays available.
+    """
     if not _REGISTRY:
-        from .framework import Experiment
-        for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-            if info.name in _FRAMEWORK or info.name.startswith("_"):
+        found: dict[str, type] = {}
+        for module_name in experiment_modules():
+            try:
+                module = importlib.import_module(f"{__name__}.{module_name}")
+            except Exception as exc:  # a student's broken file must not take the others down
+                BROKEN[module_name] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                 continue
-            module = importlib.import_module(f"{__name__}.{info.name}")
-            for _, obj in inspect.getmembers(module, inspect.isclass):
-                if issubclass(obj, Experiment) and obj.name and obj.__module__ == module.__name__:
-                    _REGISTRY[obj.name] = obj
-        order = getattr(importlib.import_module(f"{__name__}.run"), "ORDER", ())
-        ranked = sorted(_REGISTRY, key=lambda n: (order.index(n) if n in order else len(order), n))
-        items = {n: _REGISTRY[n] for n in ranked}
-        _REGISTRY.clear()
-        _REGISTRY.update(items)
+            for cls in _classes_of(module):
+                found[cls.name] = cls
+        for name in sorted(found, key=lambda n: (found[n].order, n)):
+            _REGISTRY[name] = found[name]
     return _REGISTRY
 
 
 def get_experiment(name: str) -> type:
     """The experiment class registered under ``name``."""
-    from .settings import UsageError
+    from .engine.settings import UsageError
     found = experiments()
     if name not in found:
-        raise UsageError(f"unknown experiment {name!r}; allowed: {', '.join(found)}")
+        broken = f" ({name}.py is broken: {BROKEN[name]})" if name in BROKEN else ""
+        raise UsageError(f"unknown experiment {name!r}{broken}; allowed: {', '.join(found)}")
     return found[name]

@@ -45,7 +45,7 @@ def _import_brian_quietly() -> None:
 
 _import_brian_quietly()
 
-from .settings import UsageError  # noqa: E402
+from .engine.settings import UsageError  # noqa: E402
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,9 +136,25 @@ def cmd_channels(name: str | None) -> int:
     return 0
 
 
+def parameters_document() -> str:
+    """``docs/parameters.md``: the parameter tables of every channel, model and experiment."""
+    import importlib
+    import pkgutil
+
+    import models
+    from channels import CHANNELS
+    from models import MODELS
+
+    from . import experiments
+    from .engine.parameters import parameters_markdown
+    for info in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name):
+        importlib.import_module(f"models.{info.name}")  # models register on import
+    return parameters_markdown(CHANNELS, MODELS, experiments())
+
+
 def cmd_run(args, argv: Sequence[str]) -> int:
     from . import experiments, get_experiment
-    from .run import load_config, parse_set_flags, replot, resolve, run
+    from .engine.run import load_config, parse_set_flags, replot, resolve, run
     config = load_config(args.config)
     cli_set = parse_set_flags(args.set)
     config_set = config.get("set", {})
@@ -173,8 +189,8 @@ def cmd_run(args, argv: Sequence[str]) -> int:
     names = list(experiments()) if args.experiment == "all" else [args.experiment]
     classes = [get_experiment(n) for n in names]
     if args.replot:
-        for name in names:
-            files = replot(name, out)
+        for name, cls in zip(names, classes):
+            files = replot(cls, out)
             print(f"{name}: redrew {', '.join(files)} in {out}")
         return 0
     # Validate every experiment's settings before anything runs or is written.
@@ -184,18 +200,18 @@ def cmd_run(args, argv: Sequence[str]) -> int:
         for name, raw in {**config_set, **cli_set}.items():
             if name not in known:
                 raise UsageError(f"--set {name}={raw!r}: no experiment has a parameter {name!r}")
-    from .sweep import make_plan
+    from .engine.plan import make_plan
     for cls in classes:
         values = resolve(cls, quick, config_set, cli_set, strict)
         make_plan(cls(), values, seed, zip_dims if strict else (), batch_size)
-    for name in names:
-        run(name, out, quick=quick, seed=seed, config_set=config_set, cli_set=cli_set,
+    for name, cls in zip(names, classes):
+        run(cls, out, quick=quick, seed=seed, config_set=config_set, cli_set=cli_set,
             workers=workers, scheduler=scheduler, batch_size=batch_size,
             zip_dims=zip_dims if strict else (), resume=args.resume, argv=argv, strict=strict)
         print(f"{name}: wrote {out / (name + '.csv')} and figure {out / (name + '.png')}")
     if not args.no_show and os.environ.get("DISPLAY") and sys.stdout.isatty() and len(names) == 1:
         import matplotlib.pyplot as plt
-        from .run import load_tables
+        from .engine.run import load_tables
         fig = get_experiment(names[0])().plot(load_tables(names[0], out))
         plt.show()
     return 0
@@ -219,12 +235,11 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
             return cmd_list()
         if args.command == "channels":
             if args.markdown:
-                from .validate import parameters_markdown
-                print(parameters_markdown(), end="")
+                print(parameters_document(), end="")
                 return 0
             return cmd_channels(args.name)
         if args.command == "validate":
-            from .validate import main as validate_main
+            from .validation import main as validate_main
             return validate_main(quick=args.quick, out=Path(args.out))
         return cmd_run(args, full)
     except UsageError as exc:
@@ -235,7 +250,7 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
               file=sys.stderr)
         return 130
     except Exception as exc:  # a simulation failure: one line, no traceback
-        from .sweep import SweepError
+        from .engine.sweep import SweepError
         if os.environ.get("HYPOMAG_DEBUG"):
             raise
         kind = "" if isinstance(exc, SweepError) else f"{type(exc).__name__}: "

@@ -52,7 +52,6 @@ Destexhe et al. 2001 Neuroscience 107:13 (in vivo-like synaptic drive).
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
 
 import numpy as np
 from brian2 import (Hz, Network, Quantity, SpikeMonitor, StateMonitor, TimedArray, mM, ms, mV, nS,
@@ -61,9 +60,9 @@ from brian2 import (Hz, Network, Quantity, SpikeMonitor, StateMonitor, TimedArra
 from channels.nmda import BLOCKS
 from models.neuron import CELL_NAME, CELL_VALUES, PyramidalNeuron
 
-from .framework import Experiment
-from .settings import Setting, UsageError, concentration
-from .style import figure, shade_mg_ranges
+from .engine.framework import Experiment
+from .engine.settings import Setting, UsageError, concentration
+from .engine.style import figure, shade_mg_ranges
 
 #: Sampling step of the EPSP recording.
 RECORD_DT = 0.1 * ms
@@ -126,6 +125,7 @@ class Excitability(Experiment):
     """Firing rate, EPSP and synaptic threshold of a pyramidal cell against extracellular Mg."""
 
     name = "excitability"
+    order = 30
     title = "Excitability of a cortical pyramidal neuron against extracellular Mg2+"
     stochastic = True
     default_replicates = (5, 2)

@@ -45,10 +45,10 @@ from models.body import (SCENARIOS, Body, BodyParameters, RenalTable, balance_er
                          scenario_doses)
 from models.principal_cell import ApicalROMK, PrincipalCell
 
-from .framework import Experiment
+from .engine.framework import Experiment
 from .k_secretion import CONDITION_MAP, build_cell, cell_settings, check_steady
-from .settings import Setting, UsageError, concentration, temperature
-from .style import figure
+from .engine.settings import Setting, UsageError, concentration, temperature
+from .engine.style import figure
 
 HYPOKALEMIA_MM = 3.5
 NORMAL_K_MM = (3.5, 5.0)
@@ -153,6 +153,7 @@ class Hypokalemia(Experiment):
     """Plasma K and serum Mg over days under four treatment scenarios."""
 
     name = "hypokalemia"
+    order = 60
     title = "Hypokalemia of Mg deficiency: K+ supplements fail until Mg is restored"
     channel_classes = (ENaC, ApicalROMK, Kir45, PrincipalCell)
     columns = ("scenario", "t_day", "plasma_k_mM", "serum_mg_mM", "mg_i_mM",

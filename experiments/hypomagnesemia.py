@@ -34,12 +34,12 @@ from models.body import Body, mg_compartments
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .excitability import Excitability
-from .framework import Experiment
+from .engine.framework import Experiment
 from .hypokalemia import (HYPOKALEMIA_MM, body_parameters, body_settings, renal_table,
                           single_valued)
 from .k_secretion import cell_settings, check_positive
-from .settings import Setting, concentration, temperature
-from .style import SYMPTOMATIC_MM, figure, shade_mg_ranges
+from .engine.settings import Setting, concentration, temperature
+from .engine.style import SYMPTOMATIC_MM, figure, shade_mg_ranges
 
 #: Settings taken over from ``excitability`` (all but its Mg sweep).
 NEURON_SETTINGS = tuple(s for s in Excitability.settings if s.name != "mg_o")
@@ -49,6 +49,7 @@ class Hypomagnesemia(Experiment):
     """Serum Mg mapped to brain, kidney and plasma K: firing, K+ secretion, plasma K."""
 
     name = "hypomagnesemia"
+    order = 70
     title = "Hypomagnesemia: neuronal firing, renal K+ secretion and plasma K against serum Mg"
     stochastic = True
     default_replicates = Excitability.default_replicates

@@ -38,9 +38,9 @@ from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
 from models.principal_cell import ApicalROMK, PrincipalCell
 
-from .framework import Experiment
-from .settings import Setting, UsageError, concentration, temperature
-from .style import figure
+from .engine.framework import Experiment
+from .engine.settings import Setting, UsageError, concentration, temperature
+from .engine.style import figure
 
 #: Relative flux imbalance below which a unit counts as at steady state.
 STEADY_TOLERANCE = 1e-6
@@ -102,6 +102,7 @@ class KSecretion(Experiment):
     """Steady-state K+ secretion of the CCD principal cell over cytoplasmic Mg2+."""
 
     name = "k_secretion"
+    order = 50
     title = "K+ secretion by the collecting-duct principal cell vs intracellular Mg2+"
     channel_classes = (ENaC, ApicalROMK, Kir45, PrincipalCell)
     columns = ("mg_i_mM", "k_lumen_mM", "enac_scale", "na_lumen_mM", "k_plasma_mM",

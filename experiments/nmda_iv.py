@@ -14,18 +14,19 @@ Reference: Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import mM, mV
+from brian2 import mV
 
 from channels.nmda import BLOCKS, NMDA
 
-from .clamp_iv import ClampIV, clamp_settings
-from .settings import Setting, concentration, temperature
+from .engine.clamp import ClampIV, clamp_settings
+from .engine.settings import Setting, concentration, temperature
 
 
 class NMDAIV(ClampIV):
     """NMDA current–voltage family at several extracellular Mg2+ concentrations."""
 
     name = "nmda_iv"
+    order = 10
     title = "NMDA current-voltage curves at several extracellular Mg2+ (voltage clamp)"
     channel_classes = (NMDA,)
     columns = ("mg_o_mM", "v_mV", "i_pA", "unblocked", "g_nS")

@@ -20,14 +20,15 @@ from brian2 import mV
 
 from channels.romk import ROMK
 
-from .clamp_iv import ClampIV, clamp_settings
-from .settings import Setting, concentration, temperature
+from .engine.clamp import ClampIV, clamp_settings
+from .engine.settings import Setting, concentration, temperature
 
 
 class ROMKIV(ClampIV):
     """ROMK current–voltage family at several cytoplasmic Mg2+ concentrations."""
 
     name = "romk_iv"
+    order = 20
     title = "ROMK (Kir1.1) current-voltage curves at several intracellular Mg2+"
     channel_classes = (ROMK,)
     columns = ("mg_i_mM", "k_o_mM", "v_mV", "i_pA", "unblocked", "e_k_mV")
@@ -46,7 +47,7 @@ class ROMKIV(ClampIV):
     ENVIRONMENT = {"v": "v", "mg_i": "Mg_i", "k_o": "K_o", "k_i": "K_i", "temperature": "T"}
 
     def validate(self, values):
-        from .settings import UsageError
+        from .engine.settings import UsageError
         for name in ("k_o", "k_i"):
             if any(v <= 0 for v in values[name]):
                 raise UsageError(f"--set {name}={','.join(f'{v:g}' for v in values[name])}: "

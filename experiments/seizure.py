@@ -49,9 +49,9 @@ from brian2 import ms, second
 from models.network import (PARAMETERS, SHARED, BurstCriteria, EINetwork, detect_bursts, golomb_chi,
                             population_rate, recruited_fraction)
 
-from .framework import Experiment
-from .settings import Setting, UsageError, concentration
-from .style import figure, shade_mg_ranges
+from .engine.framework import Experiment
+from .engine.settings import Setting, UsageError, concentration
+from .engine.style import figure, shade_mg_ranges
 
 #: Network parameters with one value per simulation: they change the wiring or the shared
 #: input table, or are shared constants of all cells (models.network.SHARED).
@@ -85,6 +85,7 @@ class Seizure(Experiment):
     """Zero-Mg seizure model: population bursts of an E–I network as Mg_o falls."""
 
     name = "seizure"
+    order = 40
     title = "Low extracellular Mg2+ turns asynchronous network firing into population bursts"
     stochastic = True
     default_replicates = (1, 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
-from brian2 import Network, NeuronGroup, Quantity, defaultclock, ms
+from brian2 import Network, NeuronGroup, Quantity, ms
 
 from channels.base import ENVIRONMENT, Channel
 

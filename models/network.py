@@ -108,7 +108,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from brian2 import (Hz, Network, NeuronGroup, Quantity, SpikeMonitor, Synapses, TimedArray,
-                    amp, mM, ms, mV, nA, nF, nS, pA, second)
+                    amp, mM, ms, mV, nF, nS, pA, second)
 
 from channels.ampa import AMPA
 from channels.base import Channel, Parameter, unit_string
@@ -117,7 +117,7 @@ from channels.leak import Leak
 from channels.nmda import NMDA, dual_exp_norm
 
 from . import register
-from .environment import channel_equations, environment_equations, total_current
+from .environment import environment_equations, total_current
 
 BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
 W02 = "Wang 2002 Neuron 36:955 (values of Brian2's Wang_2002 example)"

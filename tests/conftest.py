@@ -2,7 +2,7 @@
 
 Brian2 keeps global state (code generation target, the default clock, magic
 networks). Every test gets the project's code generation target
-(:func:`experiments.sweep.configure_brian`: Cython, whose compiled code is
+(:func:`experiments.engine.batch.configure_brian`: Cython, whose compiled code is
 cached on disk so reruns cost no compilation) and a fresh default clock;
 the tests build explicit ``Network`` objects, so no magic network leaks from
 one test into the next. Figures left open by a test are closed.
@@ -25,7 +25,7 @@ def brian_state():
     """Project code generation target and a fresh Brian2 scope for every test."""
     from brian2 import defaultclock, ms, start_scope
 
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     configure_brian()
     start_scope()
     defaultclock.dt = 0.1 * ms
@@ -63,7 +63,7 @@ def pytest_configure(config):
 def run_quick(tmp_path_factory, name: str):
     """Run ``hypomag run NAME --quick`` into a fresh folder and return the folder."""
     from experiments.cli import main
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     out = tmp_path_factory.mktemp(name)
     configure_brian()
     assert main(["run", name, "--quick", "--out", str(out), "--no-show"]) == 0

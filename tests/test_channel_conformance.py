@@ -88,7 +88,7 @@ def state_names(channel: Channel) -> list[str]:
 @lru_cache(maxsize=None)
 def simulate(index: int) -> dict:
     """Build, initialise at steady state, hold for 50 ms with no input; cached per variant."""
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     # Brian2's numpy target: the same equations without compiling a Cython module per
     # variant (50 ms of one small group costs milliseconds either way)
     configure_brian("numpy")

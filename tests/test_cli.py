@@ -27,7 +27,7 @@ from channels.nmda import NMDA, jahr_stevens_unblocked
 from channels.romk import ROMK
 from experiments import experiments
 from experiments.cli import main
-from experiments.table import Table
+from experiments.engine.table import Table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,7 +71,7 @@ def romk_run(tmp_path_factory):
 # -- listing --------------------------------------------------------------------------------
 
 def test_list():
-    """``hypomag list`` names every registered experiment with its title, ORDER first."""
+    """``hypomag list`` names every registered experiment with its title, in declared order."""
     status, stdout, stderr = call("list")
     assert status == 0 and stderr == ""
     lines = stdout.splitlines()
@@ -168,10 +168,10 @@ def test_replot_does_not_simulate(nmda_run, tmp_path, monkeypatch):
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("--replot simulated")
-    import experiments.run
-    import experiments.sweep
-    monkeypatch.setattr(experiments.sweep, "run_batch", no_simulation)
-    monkeypatch.setattr(experiments.run, "execute", no_simulation)
+    import experiments.engine.backends
+    import experiments.engine.run
+    monkeypatch.setattr(experiments.engine.backends, "run_batch", no_simulation)
+    monkeypatch.setattr(experiments.engine.run, "execute", no_simulation)
     status, stdout, stderr = call("run", "nmda_iv", "--replot", "--out", str(folder))
     assert status == 0, stderr
     assert sorted(p.name for p in folder.iterdir()) == ["nmda_iv.csv", "nmda_iv.png",
@@ -185,8 +185,8 @@ def test_replot_does_not_simulate(nmda_run, tmp_path, monkeypatch):
 @pytest.fixture
 def no_figures(monkeypatch):
     """Skip rendering PNG/SVG (about 1 s each) in tests about settings, not figures."""
-    import experiments.run
-    monkeypatch.setattr(experiments.run, "save_figure", lambda fig, stem: [])
+    import experiments.engine.run
+    monkeypatch.setattr(experiments.engine.run, "save_figure", lambda fig, stem: [])
 
 
 def test_config_file_and_flags_win(tmp_path, no_figures):

@@ -1,4 +1,4 @@
-"""The vectorizing Cython build (experiments/codegen.py).
+"""The vectorizing Cython build (experiments/engine/codegen.py).
 
 The rewrite of Brian2's Cython source is checked on text; the build on the
 pyramidal cell: the rate loop must contain calls to glibc's vector math
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from brian2 import Network, SpikeMonitor, mV, ms, pA
 
-from experiments import codegen
-from experiments.sweep import configure_brian
+from experiments.engine import codegen
+from experiments.engine.batch import configure_brian
 from models.neuron import CELL_NAME, PyramidalNeuron
 
 SOURCE = """#cython: language_level=3

@@ -3,10 +3,10 @@
 * Two ``hypomag run nmda_iv --quick`` subprocesses with different ``--set``
   are started together on one ``--out`` folder. Both must finish; every file
   left behind must be complete and valid (tables are written to a temporary
-  file and renamed, experiments/table.py), the surviving ``nmda_iv.csv`` must
+  file and renamed, experiments/engine/table.py), the surviving ``nmda_iv.csv`` must
   be entirely one run's table (one Mg value, every clamp voltage, no mixed
   rows), ``nmda_iv.json`` must describe that same run (the output lock of
-  experiments/locking.py), and no partial batch folder, lock or temporary
+  experiments/engine/locking.py), and no partial batch folder, lock or temporary
   file may remain.
 * A run with the same settings as one in progress (same partial folder) stops
   at once with exit status 2 and one line, and leaves the running one's
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.table import Table
+from experiments.engine.table import Table
 
 QUICK_VOLTAGES = 29  # nmda_iv --quick: -100 to +40 mV in 5 mV steps
 
@@ -61,10 +61,11 @@ def test_two_runs_into_one_folder(tmp_path):
 
 
 def test_identical_run_in_progress_is_refused(tmp_path):
-    from experiments.locking import exclusive
+    from experiments.engine.locking import exclusive
     from experiments.nmda_iv import NMDAIV
-    from experiments.run import resolve
-    from experiments.sweep import make_plan, partial_dir, sweep_lock
+    from experiments.engine.run import resolve
+    from experiments.engine.plan import make_plan
+    from experiments.engine.storage import partial_dir, sweep_lock
 
     out = tmp_path / "shared"
     out.mkdir()

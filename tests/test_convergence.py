@@ -36,7 +36,7 @@ import pytest
 
 from experiments import experiments
 from experiments.cli import main
-from experiments.validate import Context
+from experiments.validation import Context
 
 RTOL = 0.02
 

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from experiments.cli import main
 from experiments.excitability import Excitability, narrow, search_candidates
-from experiments.sweep import configure_brian, run_batch
-from experiments.table import Table
+from experiments.engine.batch import configure_brian, run_batch
+from experiments.engine.table import Table
 
 #: Short protocol for the layout tests (structural settings: no recompilation);
 #: n_exc = 800 makes the cell fire on AMPA alone, so nmda_scale=0 is not trivially 0 Hz.

@@ -10,7 +10,7 @@ names and keys, malformed ranges and lists), ``hypomag`` run in process
 * prints no traceback,
 * and leaves no output folder behind.
 
-Nothing simulates: :func:`experiments.run.run` is replaced by a stub that
+Nothing simulates: :func:`experiments.engine.run.run` is replaced by a stub that
 records valid inputs (which then must exit 0 and print no error), so every
 example takes milliseconds.
 """
@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import experiments.run as run_module
+import experiments.engine.run as run_module
 from experiments import experiments
 from experiments.cli import main
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import run_quick
 
 from experiments.cli import main
-from experiments.table import Table
+from experiments.engine.table import Table
 from models.body import SCENARIOS, Body, BodyParameters, RenalTable, balance_error, scenario_doses
 
 

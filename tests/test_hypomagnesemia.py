@@ -16,7 +16,7 @@ import pytest
 from experiments.cli import main
 from experiments.excitability import Excitability
 from experiments.hypomagnesemia import Hypomagnesemia
-from experiments.table import Table
+from experiments.engine.table import Table
 from models.body import mg_compartments
 
 
@@ -57,7 +57,7 @@ def stub_neuron(monkeypatch):
 
 
 def test_cli_quick_writes_columns(stub_neuron, tmp_path):
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     configure_brian()
     out = tmp_path / "o"
     assert main(["run", "hypomagnesemia", "--quick", "--out", str(out), "--no-show",

@@ -13,7 +13,7 @@ import pytest
 from conftest import run_quick
 
 from experiments.cli import main
-from experiments.table import Table
+from experiments.engine.table import Table
 
 COLUMNS = ("mg_i_mM", "k_lumen_mM", "enac_scale", "na_lumen_mM", "j_k_pmol_min_mm",
            "j_na_pmol_min_mm", "v_apical_mV", "v_basolateral_mV", "v_te_mV", "residual")

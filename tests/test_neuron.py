@@ -18,7 +18,7 @@ from channels.k_hh import KHH, k_rates
 from channels.m_current import MCurrent, m_steady, m_tau_ms
 from channels.na_hh import NaHH, na_rates
 from channels.nmda import jahr_stevens_unblocked
-from experiments.sweep import configure_brian
+from experiments.engine.batch import configure_brian
 from models import MODELS
 from models.neuron import (CELL_NAME, ON_PRE_EXC, ON_PRE_INH, REFRACTORY, THRESHOLD,
                            PyramidalNeuron, channel_list, neuron_equations, resting_potential)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import neuron_peer as peer
+from experiments.validation import neuron_peer as peer
 
 MG = [0.0, 0.1, 0.5, 1.0, 2.0]
 V = np.linspace(-100.0, 40.0, 29)
@@ -43,7 +43,7 @@ def test_nmda_iv_agrees_with_neuron_within_1_percent(nrn, tmp_path):
     """Jahr-Stevens NMDA I-V: Brian2 ``nmda_iv`` vs NEURON, five Mg_o, -100..+40 mV: < 1 %."""
     from pathlib import Path
 
-    from experiments.validate import Context
+    from experiments.validation import Context
     table = Context(quick=True, out=Path(tmp_path)).experiment(
         "nmda_iv", mg_o=MG, v=list(V))["main"]
     neuron_pA = peer.nmda_iv(MG, V, g_nS=0.327)

@@ -47,7 +47,7 @@ def conditions():
 @pytest.fixture(scope="module")
 def clamped():
     """Per block form: (v_mV, mg_mM, I_NMDA in A, B_NMDA) from one VoltageClamp each."""
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     configure_brian()
     v, mg = conditions()
     out = {}

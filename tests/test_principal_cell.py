@@ -24,7 +24,7 @@ MG_SWEEP = np.array(KSecretion.setting("mg_i").default)
 @pytest.fixture(scope="module")
 def steady():
     """One batched run: the default Mg_i sweep, then amiloride at Mg_i 0.5 mM (last unit)."""
-    from experiments.sweep import configure_brian
+    from experiments.engine.batch import configure_brian
     configure_brian()
     n = len(MG_SWEEP) + 1
     cell = PrincipalCell(n)

@@ -115,7 +115,7 @@ def test_recipes_pass_conformance_and_reach_the_cli(scratch):
 
 def test_parameters_doc_is_current():
     """docs/parameters.md equals the generator's output (regenerate: hypomag channels --markdown)."""
-    from experiments.validate import parameters_markdown
+    from experiments.cli import parameters_document as parameters_markdown
     assert (REPO / "docs" / "parameters.md").read_text() == parameters_markdown(), (
         "docs/parameters.md is out of date: hypomag channels --markdown > docs/parameters.md")
 
@@ -127,7 +127,7 @@ def test_documented_commands_are_valid(monkeypatch, tmp_path):
     import io
     import shlex
 
-    import experiments.run as run_module
+    import experiments.engine.run as run_module
     from experiments.cli import main
     calls = []
     monkeypatch.setattr(run_module, "run", lambda name, out, **kwargs: calls.append(name) or {})

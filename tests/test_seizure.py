@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 
 from experiments import get_experiment
-from experiments.run import resolve
-from experiments.sweep import configure_brian, execute, make_plan
-from experiments.table import Table
+from experiments.engine.run import resolve
+from experiments.engine.batch import configure_brian
+from experiments.engine.sweep import execute
+from experiments.engine.plan import make_plan
+from experiments.engine.table import Table
 from models import network as nw
 
 QUICK_NET = {"duration": "3"}

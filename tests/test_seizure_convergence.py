@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments import experiments
-from experiments.validate import Context
+from experiments.validation import Context
 
 #: Network size and duration, given explicitly so that the test does not follow --quick.
 NETWORK = dict(n_e=800, n_i=200, duration=3.0, transient=0.5)

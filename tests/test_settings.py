@@ -12,9 +12,9 @@ import tomllib
 import pytest
 from brian2 import kelvin, mM, ms, mV
 
-from experiments.framework import Experiment
-from experiments.run import resolve
-from experiments.settings import Setting, UsageError, concentration
+from experiments.engine.framework import Experiment
+from experiments.engine.run import resolve
+from experiments.engine.settings import Setting, UsageError, concentration
 
 MG = concentration("mg_o", (0.1, 1.0), "extracellular Mg", "test", quick=(1.0,))
 V = Setting("v", (-70.0,), mV, "clamp potential", "test", minimum=-200.0, maximum=200.0)

@@ -16,12 +16,15 @@ import pytest
 
 from experiments.nmda_iv import NMDAIV
 from experiments.romk_iv import ROMKIV
-from experiments.framework import Experiment
-from experiments.run import resolve
-from experiments.settings import Setting, concentration
-from experiments.sweep import (ProcessBackend, SerialBackend, SweepError, execute, experiment_spec,
-                               make_backend, make_plan, partial_dir, resolve_experiment,
-                               stored_batches, worker_start_method)
+from experiments.engine.framework import Experiment
+from experiments.engine.run import resolve
+from experiments.engine.settings import Setting, concentration
+from experiments.engine.backends import (ProcessBackend, SerialBackend, make_backend,
+                                         worker_start_method)
+from experiments.engine.batch import experiment_spec, resolve_experiment
+from experiments.engine.plan import make_plan
+from experiments.engine.storage import partial_dir, stored_batches
+from experiments.engine.sweep import SweepError, execute
 
 #: A small, fast nmda_iv sweep: 2 Mg x 5 voltages, 2 ms clamps.
 SMALL = {"mg_o": "0,1", "v": "-80:0:5", "settle": "2"}
@@ -98,11 +101,11 @@ def fresh_counter():
 
 
 def test_specs_find_registered_and_test_only_experiments():
-    """Registered experiments travel by name, others by import path, and both resolve."""
-    assert experiment_spec(NMDAIV()) == "nmda_iv"
+    """Every experiment travels to a worker by import path (the engine knows no registry)."""
+    assert experiment_spec(NMDAIV()) == "experiments.nmda_iv:NMDAIV"
     spec = experiment_spec(CountingIV)
     assert spec.endswith(":CountingIV") and resolve_experiment(spec) is CountingIV
-    assert resolve_experiment("romk_iv") is ROMKIV
+    assert resolve_experiment(experiment_spec(ROMKIV)) is ROMKIV
 
 
 def test_same_bytes_serial_workers_and_dask(tmp_path):
@@ -137,7 +140,7 @@ def test_worker_start_method(monkeypatch):
     """--workers forks on Linux only from a single-threaded process; the variable overrides."""
     import sys
     import threading
-    from experiments.settings import UsageError
+    from experiments.engine.settings import UsageError
     monkeypatch.delenv("HYPOMAG_START_METHOD", raising=False)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
@@ -213,7 +216,7 @@ def test_results_independent_of_batch_size_and_padding(tmp_path):
 
 def test_padding_reuses_the_built_simulation(tmp_path):
     """Equal batches (4,3,3 of 10) run on one build: the short ones are padded."""
-    import experiments.sweep as sweep
+    import experiments.engine.batch as sweep
     plan = plan_of(NMDAIV, SMALL, batch_size=4)
     assert [b - a for a, b in plan.layout()] == [4, 3, 3]
     builds = []
@@ -241,7 +244,7 @@ def test_zip_and_product_grids():
     assert pairs == {(0.0, 5.0), (1.0, 10.0)}
     assert {(c["mg_i"], c["k_o"]) for c in product.conditions} == {
         (m, k) for m in (0.0, 1.0) for k in (5.0, 10.0)}
-    from experiments.settings import UsageError
+    from experiments.engine.settings import UsageError
     with pytest.raises(UsageError, match="same number of values"):
         plan_of(ROMKIV, {"mg_i": "0,1,2", "k_o": "5,10"}, zip_dims=("mg_i", "k_o"))
 

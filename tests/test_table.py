@@ -1,4 +1,4 @@
-"""Result tables: CSV round trip and atomic writes (experiments/table.py)."""
+"""Result tables: CSV round trip and atomic writes (experiments/engine/table.py)."""
 from __future__ import annotations
 
 import math
@@ -8,8 +8,8 @@ import stat
 import numpy as np
 import pytest
 
-from experiments import table as table_module
-from experiments.table import Table, atomic_write_text, format_cell, parse_cell
+from experiments.engine import table as table_module
+from experiments.engine.table import Table, atomic_write_text, format_cell, parse_cell
 
 
 def sample() -> Table:

@@ -14,7 +14,7 @@ import io
 
 import pytest
 
-from experiments.validate import CHECKS, check, close, holds, main, within
+from experiments.validation import CHECKS, check, close, holds, main, within
 
 FOUNDATION = ["nmda_block_table", "nmda_half_block", "nmda_relative_conductance",
               "woodhull_equivalence", "kinetic_block_steady_state", "brunel_wang_gating",
@@ -105,7 +105,7 @@ def test_missing_experiment_is_skipped(tmp_path, temporary_checks):
 
 
 def test_unknown_check_name_is_a_usage_error(tmp_path):
-    from experiments.settings import UsageError
+    from experiments.engine.settings import UsageError
     with pytest.raises(UsageError, match="unknown check"):
         main(quick=True, out=tmp_path, names=["no_such_check"])
 

@@ -27,17 +27,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from . import get_experiment
 from .framework import Experiment
 from .settings import UsageError
 from .style import save_figure
 from .locking import LockBusy, exclusive
-from .sweep import MAIN, execute, finish, make_backend, make_plan, sweep_lock
-from .table import Table, atomic_write_text
-
-#: Order of ``hypomag list`` and ``hypomag run all``.
-ORDER = ("nmda_iv", "romk_iv", "excitability", "seizure", "k_secretion", "hypokalemia",
-         "hypomagnesemia")
+from .backends import make_backend
+from .plan import make_plan
+from .storage import sweep_lock
+from .sweep import execute, finish
+from .table import MAIN, Table, atomic_write_text
 
 #: Keys of a TOML config besides the [set] table.
 CONFIG_KEYS = {"seed", "quick", "out", "workers", "scheduler", "batch_size", "zip", "set"}
@@ -169,13 +167,13 @@ def write_outputs(experiment: Experiment, tables: Mapping[str, Table], out: Path
     return files
 
 
-def run(name: str, out: Path, *, quick: bool = False, seed: int = 1,
+def run(experiment_class: type[Experiment], out: Path, *, quick: bool = False, seed: int = 1,
         config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, str] | None = None,
         workers: int = 1, scheduler: str | None = None, batch_size: int | None = None,
         zip_dims: Sequence[str] = (), resume: bool = False, argv: Sequence[str] = (),
         strict: bool = True, progress: bool = True) -> dict[str, Table]:
-    """Run experiment ``name`` and write its results into ``out``; return the tables."""
-    experiment_class = get_experiment(name)
+    """Run ``experiment_class`` and write its results into ``out``; return the tables."""
+    name = experiment_class.name
     values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
     experiment = experiment_class()
     plan = make_plan(experiment, values, seed, zip_dims, batch_size)
@@ -184,7 +182,7 @@ def run(name: str, out: Path, *, quick: bool = False, seed: int = 1,
     backend = make_backend(workers, scheduler)  # before mkdir: a bad --scheduler writes nothing
     try:
         out.mkdir(parents=True, exist_ok=True)
-        # experiments/locking.py: an identical run in progress in this folder stops us at
+        # experiments/engine/locking.py: an identical run in progress in this folder stops us at
         # once; runs with other settings write their result files one after the other
         with exclusive(sweep_lock(plan, out), wait=False):
             tables = execute(plan, out, backend, resume=resume, progress=progress)
@@ -216,12 +214,12 @@ def load_tables(name: str, out: Path) -> dict[str, Table]:
     return tables
 
 
-def replot(name: str, out: Path) -> list[str]:
-    """Redraw the figure of experiment ``name`` from the tables saved in ``out``."""
-    experiment = get_experiment(name)()
-    tables = load_tables(name, out)
+def replot(experiment_class: type[Experiment], out: Path) -> list[str]:
+    """Redraw the figure of ``experiment_class`` from the tables saved in ``out``."""
+    experiment = experiment_class()
+    tables = load_tables(experiment_class.name, out)
     fig = experiment.plot(tables)
-    paths = save_figure(fig, Path(out) / name)
+    paths = save_figure(fig, Path(out) / experiment_class.name)
     import matplotlib.pyplot as plt
     plt.close(fig)
     return [p.name for p in paths]

@@ -14,7 +14,7 @@ An experiment is a subclass of :class:`Experiment` that declares
   run once per batch of conditions (compiled once, rerun with new values);
 * :meth:`Experiment.plot`: draws the figure from the result tables alone.
 
-The sweep engine (:mod:`experiments.sweep`) does everything else: the grid,
+The sweep engine (:mod:`experiments.engine.sweep`) does everything else: the grid,
 batching, storage, resume, parallel execution, progress and provenance.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .table import Table
 #: and ``"_once": True`` if it describes the run rather than the condition (a
 #: lookup table built from the fixed settings): such rows carry no condition
 #: columns, each batch emits them with its first condition, and the engine keeps
-#: one copy (``experiments.sweep._batch_tables``).
+#: one copy (``experiments.engine.storage.batch_tables``).
 BatchRunner = Callable[[Sequence[Mapping[str, Any]]], list[list[dict]]]
 
 
@@ -57,6 +57,8 @@ class Experiment:
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    #: Place in ``hypomag list`` and ``hypomag run all`` (lower first; ties by name).
+    order: ClassVar[int] = 1000
     settings: ClassVar[tuple[Setting, ...]] = ()
     channel_classes: ClassVar[tuple[type[Channel], ...]] = ()
     stochastic: ClassVar[bool] = False

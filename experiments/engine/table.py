@@ -17,6 +17,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+#: Name of an experiment's main table (its side tables have their own names).
+MAIN = "main"
+
 
 def format_cell(value: Any) -> str:
     """CSV text of one value: floats with 10 significant digits, others as str."""

@@ -1,0 +1,162 @@
+"""Running a planned sweep: every batch on a backend, stored, then merged.
+
+:func:`execute` takes a :class:`~experiments.engine.plan.Plan`, skips the
+batches a resumed run already stored (:mod:`experiments.engine.storage`),
+runs the others on a backend (:mod:`experiments.engine.backends`), writes
+each finished batch to disk at once and merges the stored batches, in
+condition order, into the result tables. A failing batch does not stop the
+others; when all have run, :class:`SweepError` names the conditions of the
+failed batches and the finished ones are kept for ``--resume``.
+
+Progress is a tqdm bar (conditions done, rate, ETA) on a terminal; silent
+when stderr is not a terminal or ``CI`` is set.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .backends import SerialBackend
+from .batch import experiment_spec
+from .plan import Plan, lead_columns
+from .storage import ONCE, batch_file, batch_tables, gaps, partial_dir, stored_batches
+from .table import MAIN, Table, atomic_write_text
+
+
+class SweepError(RuntimeError):
+    """A batch failed; the message names its conditions. Finished batches are kept."""
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost cause of a chained exception (Brian2 wraps the real error)."""
+    seen = set()
+    while (exc.__cause__ or exc.__context__) is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+def progress_bar(total: int, description: str):
+    """A tqdm bar on a terminal; a disabled one in CI, pipes and dumb terminals."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: workers forked later stay safe
+
+    quiet = (not sys.stderr.isatty() or bool(os.environ.get("CI"))
+             or os.environ.get("TERM") == "dumb")
+    return Bar(total=total, desc=description, unit="cond", disable=quiet, leave=False,
+               dynamic_ncols=True, smoothing=0.1)
+
+
+def batch_failure(plan: Plan, start: int, end: int, exc: BaseException) -> str:
+    """One line naming a failed batch's conditions and its error."""
+    exc = root_cause(exc)
+    conditions = plan.conditions[start:end]
+    where = "; ".join(plan.describe(c) for c in conditions[:5])
+    more = f" and {len(conditions) - 5} more" if len(conditions) > 5 else ""
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    if os.environ.get("HYPOMAG_DEBUG"):
+        traceback.print_exception(exc)
+    return (f"batch of conditions {start + 1}-{end} of {len(plan.conditions)} ({where}{more}) "
+            f"failed: {type(exc).__name__}: {message}")
+
+
+def _prepare(plan: Plan, out: Path, backend, resume: bool):
+    """The partial folder, the stored ranges and the batches still to run."""
+    total = len(plan.conditions)
+    parallel = int(getattr(backend, "parallelism", 1) or 1)
+    if not plan.explicit_batch and parallel > 1 and total > 1:
+        plan.rebatch(min(plan.batch_size, math.ceil(total / parallel)))
+    folder = partial_dir(plan, out)
+    if folder.exists() and not resume:
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    covered = stored_batches(folder, total)
+    todo = {(a, b): (plan.batch_fixed(a), plan.conditions[a:b])
+            for a, b in plan.split(gaps(covered, total))}
+    return folder, covered, todo
+
+
+def _run_batches(plan: Plan, folder: Path, backend, covered: list, todo: Mapping,
+                 progress: bool) -> list[str]:
+    """Run and store the batches of ``todo``; return one line per failed batch."""
+    lead = lead_columns(plan)
+    failures: list[str] = []
+    bar = progress_bar(len(plan.conditions), plan.experiment.name) if progress else None
+    if bar is not None:
+        bar.update(sum(b - a for a, b in covered))
+    try:
+        for (start, end), result in backend.submit_all(experiment_spec(plan.experiment), todo):
+            if isinstance(result, BaseException):
+                failures.append(batch_failure(plan, start, end, result))
+                continue
+            rows = batch_tables(plan, plan.conditions[start:end], result, lead)
+            atomic_write_text(batch_file(folder, start, end), json.dumps(rows))
+            covered.append((start, end))
+            if bar is not None:
+                bar.update(end - start)
+    finally:
+        if bar is not None:
+            bar.close()
+    return failures
+
+
+def merge(plan: Plan, folder: Path, covered: Sequence[tuple[int, int]]) -> dict[str, Table]:
+    """The stored batches of ``covered`` as tables, in condition order.
+
+    Run-level rows (``"_once": True``) repeat in every batch; one copy is kept.
+    """
+    merged: dict[str, list] = {}
+    seen_once: set[str] = set()
+    for start, end in sorted(covered):
+        stored = json.loads(batch_file(folder, start, end).read_text())
+        for name, rows in stored.items():
+            if name.startswith(ONCE):
+                name, text = name[len(ONCE):], json.dumps([name, rows])
+                if text in seen_once:
+                    continue
+                seen_once.add(text)
+            merged.setdefault(name, []).extend(rows)
+    merged.setdefault(MAIN, [])
+    tables: dict[str, Table] = {}
+    for name, rows in merged.items():
+        columns: Any = None
+        if name == MAIN:
+            first = Table(rows)
+            columns = plan.columns + [c for c in first.columns if c not in plan.columns]
+        tables[name] = Table(rows, columns)
+    return tables
+
+
+def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
+            progress: bool = True) -> dict[str, Table]:
+    """Run every batch of ``plan`` (skipping finished ones with ``resume``); merge tables.
+
+    Finished batches are written to the partial folder as they complete
+    (:func:`finish` removes it after a complete run). A failing batch does
+    not stop the others: when all have run, :class:`SweepError` names the
+    conditions of the failed batches; the finished ones are kept for
+    ``--resume``.
+    """
+    backend = backend or SerialBackend()
+    folder, covered, todo = _prepare(plan, Path(out), backend, resume)
+    n_batches = len(covered) + len(todo)
+    failures = _run_batches(plan, folder, backend, covered, todo, progress)
+    if failures:
+        kept = n_batches - len(failures)
+        more = f" (+{len(failures) - 1} more failed batches)" if len(failures) > 1 else ""
+        raise SweepError(f"{failures[0]}{more}; {kept} finished batches kept in {folder}, "
+                         "rerun with --resume")
+    return merge(plan, folder, covered)
+
+
+def finish(plan: Plan, out: Path) -> None:
+    """Remove the partial folder of a completed run."""
+    shutil.rmtree(partial_dir(plan, out), ignore_errors=True)

@@ -1,0 +1,387 @@
+"""``hypomag validate``: every quantitative claim of the models, checked by simulation.
+
+Each check is a small registered function that runs the real Brian2 models
+(batched, through the same sweep engine as ``hypomag run``), compares what they
+produce with a published or derived number, and returns one :class:`Result`
+per compared quantity::
+
+    @check("nmda_half_block")
+    def nmda_half_block(ctx):
+        table = ctx.experiment("nmda_iv", mg_o=[0.1, 1.0], v="-100:40:281")["main"]
+        ...
+        return [close("V1/2 of the NMDA block at 0.1 mM", JS_DERIVED,
+                      expected=-57.7, simulated=v_half, atol=0.1, unit="mV")]
+
+:func:`main` runs all checks (``--quick``: only those marked ``quick``, for CI,
+well under a minute), writes ``OUT/report.md`` (one row per quantity:
+quantity, source, expected, simulated, tolerance, pass/fail), the same rows as
+``OUT/report.csv``, and overlay figures of model against data
+(``OUT/*.png``), and returns a non-zero exit status if any check fails.
+
+Adding a check
+--------------
+Write one function taking a :class:`Context` and returning a list of
+:class:`Result` (use :func:`close`, :func:`within` or :func:`holds`), decorate
+it with :func:`check`, and give it ``requires=("experiment_name",)`` if it
+needs an experiment that may be absent. A check lives either in this wing
+(one module per subject, listed in :data:`CHECK_MODULES`) or beside its
+experiment, in the experiment's own module: every experiment module is
+imported before the checks run. Use
+``ctx.experiment(NAME, **settings)`` to run an experiment (results are cached
+per settings, so several checks can share one simulation) and
+``ctx.save(fig, stem)`` to add a figure to the report.
+
+The sources of the expected numbers are in ``docs/reference.md``
+(section numbers are given in each row) or cited in the check.
+"""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+# -- results ---------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One compared quantity: a row of the report."""
+
+    quantity: str
+    source: str
+    expected: str
+    simulated: str
+    tolerance: str
+    passed: bool
+    check: str = ""
+    status: str = ""  # "pass", "FAIL", "skipped"
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "pass" if self.passed else "FAIL"
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def close(quantity: str, source: str, expected: float, simulated: float, *,
+          rtol: float | None = None, atol: float | None = None, unit: str = "",
+          digits: int = 4) -> Result:
+    """Pass if ``|simulated - expected| <= atol + rtol |expected|``."""
+    rtol, atol = rtol or 0.0, atol or 0.0
+    simulated = float(simulated)
+    ok = math.isfinite(simulated) and abs(simulated - expected) <= atol + rtol * abs(expected)
+    parts = []
+    if atol:
+        parts.append(f"{_fmt(atol, 3)}{(' ' + unit) if unit else ''}")
+    if rtol:
+        parts.append(f"{_fmt(100 * rtol, 3)} %")
+    suffix = f" {unit}" if unit else ""
+    return Result(quantity, source, _fmt(expected, digits) + suffix,
+                  _fmt(simulated, digits) + suffix,
+                  ("± " + " + ".join(parts)) if parts else "exact", ok)
+
+
+def within(quantity: str, source: str, low: float | None, high: float | None,
+           simulated: float, unit: str = "", digits: int = 4) -> Result:
+    """Pass if ``low <= simulated <= high`` (either bound may be None)."""
+    simulated = float(simulated)
+    ok = math.isfinite(simulated) and (low is None or simulated >= low) and (
+        high is None or simulated <= high)
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        band = f"{_fmt(low)} to {_fmt(high)}{suffix}"
+    elif low is not None:
+        band = f">= {_fmt(low)}{suffix}"
+    else:
+        band = f"<= {_fmt(high)}{suffix}"
+    return Result(quantity, source, band, _fmt(simulated, digits) + suffix, "band", ok)
+
+
+def holds(quantity: str, source: str, expected: str, simulated: str, passed: bool) -> Result:
+    """A direction or qualitative check described in words."""
+    return Result(quantity, source, expected, simulated, "direction", bool(passed))
+
+
+# -- registry ----------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """A registered check function and when it runs."""
+
+    name: str
+    function: Callable[["Context"], list[Result]]
+    quick: bool = True
+    requires: tuple[str, ...] = ()
+    doc: str = ""
+
+
+#: All registered checks, in registration order.
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str | None = None, *, quick: bool = True, requires: Sequence[str] = ()):
+    """Decorator registering a check.
+
+    Parameters
+    ----------
+    name : str, optional
+        Name of the check (default: the function's name).
+    quick : bool
+        Part of ``hypomag validate --quick`` (keep the quick set under a minute).
+    requires : sequence of str
+        Experiments (or importable modules, ``"neuron"``) the check needs; if one
+        is missing the check is reported as skipped, not failed.
+    """
+    def register(function):
+        key = name or function.__name__
+        CHECKS[key] = Check(key, function, quick, tuple(requires),
+                            (function.__doc__ or "").strip().splitlines()[0]
+                            if function.__doc__ else "")
+        return function
+    return register
+
+
+# -- context: shared simulations and figures -------------------------------------
+
+
+@dataclass
+class Context:
+    """What a check gets: cached experiment runs, the output folder, quick mode."""
+
+    quick: bool
+    out: Path
+    seed: int = 1
+    figures: list[str] = field(default_factory=list)
+    _cache: dict = field(default_factory=dict)
+
+    def experiment(self, name: str, quick: bool | None = None, **settings) -> dict:
+        """Run experiment ``name`` with ``settings`` (as in a TOML ``[set]`` table).
+
+        Runs through the sweep engine exactly as ``hypomag run`` does (one
+        batched simulation per structural value) into a temporary folder and
+        returns its tables; identical requests are served from a cache.
+        ``quick`` (default: the context's mode) picks the experiment's quick
+        values for settings not given.
+        """
+        from experiments import get_experiment
+        from experiments.engine.backends import SerialBackend
+        from experiments.engine.plan import make_plan
+        from experiments.engine.run import resolve
+        from experiments.engine.sweep import execute
+        quick = self.quick if quick is None else quick
+        key = (name, quick, tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        if key not in self._cache:
+            cls = get_experiment(name)
+            values = resolve(cls, quick, settings, {})
+            plan = make_plan(cls(), values, self.seed)
+            with tempfile.TemporaryDirectory(prefix="hypomag-validate-") as tmp:
+                self._cache[key] = execute(plan, Path(tmp), SerialBackend(), progress=False)
+        return self._cache[key]
+
+    def save(self, fig, stem: str) -> str:
+        """Save a figure into the report folder; return its PNG file name."""
+        import matplotlib.pyplot as plt
+        from experiments.engine.style import STYLE
+        from experiments.engine.table import atomic_write_bytes
+        with plt.rc_context(STYLE):
+            fig.tight_layout()
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png")
+        atomic_write_bytes(self.out / f"{stem}.png", buffer.getvalue())
+        plt.close(fig)
+        self.figures.append(f"{stem}.png")
+        return f"{stem}.png"
+
+
+def available(requirement: str) -> bool:
+    """Whether an experiment (or, failing that, an importable module) exists."""
+    from experiments import experiments
+    if requirement in experiments():
+        return True
+    import importlib.util
+    try:
+        return importlib.util.find_spec(requirement) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+#: Modules of this wing that hold checks, grouped by subject.
+CHECK_MODULES = ("nmda", "romk", "neurons", "kidney", "crosscheck")
+
+
+def _load_all_checks() -> None:
+    """Import the check modules of this wing and every experiment module.
+
+    An experiment may declare its own checks in its module (``@check``
+    functions beside its class), so adding an experiment never means editing
+    this wing.
+    """
+    import importlib
+    from experiments import experiments
+    for module in CHECK_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+    experiments()
+
+
+def run_checks(quick: bool, out: Path, names: Iterable[str] | None = None,
+               seed: int = 1) -> tuple[list[Result], Context]:
+    """Run the selected checks; a check that raises gives one failing row.
+
+    Returns the result rows and the context (which lists the figures saved).
+    """
+    import os
+    from experiments.engine.batch import configure_brian
+    from experiments.engine.sweep import root_cause
+    _load_all_checks()
+    configure_brian()
+    ctx = Context(quick=quick, out=Path(out), seed=seed)
+    selected = list(names) if names is not None else [
+        n for n, c in CHECKS.items() if c.quick or not quick]
+    results: list[Result] = []
+    for name in selected:
+        spec = CHECKS[name]
+        missing = [r for r in spec.requires if not available(r)]
+        if missing:
+            results.append(Result(spec.doc or name, "-", "-",
+                                  f"not available: {', '.join(missing)}", "-", True, name,
+                                  status="skipped"))
+            continue
+        try:
+            rows = spec.function(ctx)
+        except Exception as exc:  # reported as a failing row, never hidden
+            cause = root_cause(exc)
+            message = str(cause).splitlines()[0] if str(cause) else ""
+            rows = [Result(spec.doc or name, "-", "runs",
+                           f"error: {type(cause).__name__}: {message}", "-", False)]
+            if os.environ.get("HYPOMAG_DEBUG"):
+                traceback.print_exc()
+        for row in rows:
+            row.check = name
+        results.extend(rows)
+    return results, ctx
+
+
+# -- report -------------------------------------------------------------------------
+
+REPORT_COLUMNS = ("check", "quantity", "source", "expected", "simulated", "tolerance", "status")
+
+
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[str],
+                    wall: float) -> str:
+    """The Markdown report: summary, one table row per quantity, figures."""
+    from experiments.engine.run import git_commit, versions
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "FAIL", "skipped")}
+    v = versions()
+    lines = [
+        "# hypomag validation report",
+        "",
+        f"`hypomag validate{' --quick' if quick else ''}`: "
+        f"**{counts['pass']} passed, {counts['FAIL']} failed, {counts['skipped']} skipped** "
+        f"({len(results)} rows, {wall:.1f} s).",
+        "",
+        f"Finished {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}; "
+        f"hypomag {v.get('hypomag')}, Brian2 {v.get('brian2')}, numpy {v.get('numpy')}, "
+        f"Python {v.get('python')}, commit {git_commit()}.",
+        "",
+        "Simulated values come from the Brian2 models: experiments run through the sweep "
+        "engine (batched, as `hypomag run` runs them), single-channel checks (gating time "
+        "course, Kir sqrt law) through the models directly; `neuron_crosscheck` compares "
+        "with an independent NEURON build. Sources: docs/reference.md sections "
+        "(`docs/reference.md`) or the citation given; "
+        "*derived* = computed from a confirmed equation; bands marked [uncertain] are "
+        "plausible ranges, not measurements.",
+        "",
+        "| check | quantity | source | expected | simulated | tolerance | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        mark = {"pass": "pass", "FAIL": "**FAIL**", "skipped": "skipped"}[r.status]
+        lines.append("| " + " | ".join(_md_cell(x) for x in (
+            r.check, r.quantity, r.source, r.expected, r.simulated, r.tolerance, mark)) + " |")
+    if figures:
+        lines += ["", "## Figures: model against data", ""]
+        for fig in figures:
+            lines += [f"![{fig}]({fig})", ""]
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(results: Sequence[Result]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for r in results:
+        writer.writerow([getattr(r, c) for c in REPORT_COLUMNS])
+    return buffer.getvalue()
+
+
+def main(quick: bool = False, out: Path = Path("validation"), names: Iterable[str] | None = None,
+         stream=None) -> int:
+    """Run the checks, write ``OUT/report.md`` (+ csv, figures); 1 if any check fails."""
+    import sys
+    from experiments.engine.settings import UsageError
+    from experiments.engine.table import atomic_write_text
+    stream = stream or sys.stdout
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {str(out)!r}: exists and is not a folder")
+    if names is not None:
+        _load_all_checks()
+        unknown = [n for n in names if n not in CHECKS]
+        if unknown:
+            raise UsageError(f"unknown check {unknown[0]!r}; allowed: {', '.join(CHECKS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    results, ctx = run_checks(quick, out, names)
+    wall = time.perf_counter() - start
+    atomic_write_text(out / "report.md", report_markdown(results, quick, ctx.figures, wall))
+    atomic_write_text(out / "report.csv", report_csv(results))
+    failed = [r for r in results if r.status == "FAIL"]
+    passed = sum(r.status == "pass" for r in results)
+    skipped = sum(r.status == "skipped" for r in results)
+    for r in failed:
+        print(f"FAIL {r.check}: {r.quantity}: expected {r.expected}, simulated {r.simulated} "
+              f"({r.tolerance})", file=stream)
+    print(f"validate: {passed} passed, {len(failed)} failed, {skipped} skipped "
+          f"in {wall:.1f} s; report {out / 'report.md'}", file=stream)
+    return 1 if failed else 0
+
+
+def value_at(table, column: str, **where) -> float:
+    """The value of ``column`` in the one row matching ``where``."""
+    rows = table.where(**where)
+    if len(rows) != 1:
+        raise LookupError(f"{len(rows)} rows match {where}")
+    return float(rows[column][0])
+
+
+def mean_at(table, column: str, **where) -> float:
+    """The mean of ``column`` (NaN left out) over the rows matching ``where``."""
+    rows = table.where(**where)
+    if len(rows) < 1:
+        raise LookupError(f"no rows match {where}")
+    return float(np.nanmean(rows[column]))
