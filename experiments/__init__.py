@@ -60,3 +60,10 @@ def get_experiment(name: str) -> type:
         broken = f" ({name}.py is broken: {BROKEN[name]})" if name in BROKEN else ""
         raise UsageError(f"unknown experiment {name!r}{broken}; allowed: {', '.join(found)}")
     return found[name]
+
+
+def simulate(name: str, *, quick: bool = False, seed: int = 1, out=None, **settings):
+    """Run experiment ``name`` from Python and return its tables; see
+    :func:`experiments.engine.run.simulate` for the arguments."""
+    from .engine.run import simulate as run_simulation
+    return run_simulation(get_experiment(name), quick=quick, seed=seed, out=out, **settings)
