@@ -15,7 +15,7 @@ count (upward crossings of the model's -20 mV threshold).
 * :class:`BenchCell`: the same as an :class:`~experiments.engine.framework.Experiment`
   (run through the engine by import path ``benchmarks.cell:BenchCell``);
 * :func:`naive_point`: the loop a newcomer writes, a fresh network per point;
-* :func:`models.neuron_peer.spike_counts`: the same cell in NEURON.
+* :func:`experiments.validation.neuron_peer.spike_counts`: the same cell in NEURON.
 
 References
 ----------
@@ -110,13 +110,14 @@ class BenchCell(Experiment):
     )
 
     def build(self, n, fixed):
-        cell = BatchCell(n, {"rate_hz": fixed.get("input_rate", DEFAULTS["rate_hz"]),
-                             "duration_ms": fixed.get("duration", DEFAULTS["duration_ms"]),
-                             "dt_ms": fixed.get("dt", DEFAULTS["dt_ms"])})
+        # BatchCell, shared with the NEURON and standalone peers, takes numbers in its units
+        cell = BatchCell(n, {"rate_hz": float(fixed["input_rate"] / Hz),
+                             "duration_ms": float(fixed["duration"] / ms),
+                             "dt_ms": float(fixed["dt"] / ms)})
         duration_s = cell.p["duration_ms"] / 1000.0
 
         def runner(conditions):
-            mg = [c.get("mg_o", fixed.get("mg_o")) for c in conditions]
+            mg = np.asarray(self.batch_values(conditions, fixed, ["mg_o"])["mg_o"] / mM)
             seeds = [c["seed"] for c in conditions]
             counts, v_end = cell.run(mg, seeds)
             return [[{"spikes": int(counts[k]), "rate_hz": counts[k] / duration_s,

@@ -266,7 +266,7 @@ def report(res: dict) -> str:
 
     # 2. NEURON
     lines += ["## 2. hypomag vs NEURON (same cell, same sweep)", "",
-              "NEURON 9 with the same equations (`experiments/validation/neuron_peer.py`: `pas`, NMODL "
+              "NEURON 9 with the same equations (`experiments/validation/neuron_peer/`: `pas`, NMODL "
               "`naTM`, `kTM`, `mYKA` for Na/K/M, `ExpCond` for AMPA, `NmdaDualJS` for NMDA), "
               "same dt, duration, input events (delivered at t + dt, as Brian2 applies them) "
               "and initial state; implicit Euler for v. NEURON `network`: all cells "

@@ -147,7 +147,7 @@ def engine_counts(n: int, duration_ms: float) -> list[int]:
 def neuron(n: int, duration_ms: float, repeats: int = 1, loop: bool = True) -> dict:
     """NEURON on the same sweep: ``n`` cells in one run, and one cell rerun ``n`` times.
 
-    The peer is :func:`models.neuron_peer.spike_counts` (the project's one
+    The peer is :func:`experiments.validation.neuron_peer.spike_counts` (the project's one
     NEURON implementation of the cell), fed the engine's pregenerated input
     trains (:func:`benchmarks.cell.poisson_times`) at the benchmark's dt.
     """
@@ -155,7 +155,8 @@ def neuron(n: int, duration_ms: float, repeats: int = 1, loop: bool = True) -> d
 
     from .cell import DEFAULTS, poisson_times
     plan = bench_plan(n, duration_ms)
-    mg = [c.get("mg_o", plan.fixed.get("mg_o")) for c in plan.conditions]
+    mg = [plan.experiment.setting("mg_o").magnitude(c.get("mg_o", plan.fixed.get("mg_o")))
+          for c in plan.conditions]
     seeds = [c["seed"] for c in plan.conditions]
     dt, rate = DEFAULTS["dt_ms"], DEFAULTS["rate_hz"]
     start = time.perf_counter()

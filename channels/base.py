@@ -14,14 +14,28 @@ A channel is a small class with
   (outward positive, ``I = g (v - E)``), its states and its parameters, each
   parameter a per-neuron constant so that a sweep over it is one group;
 * :meth:`Channel.current`: the same physics as a plain numpy function of the
-  environment at steady state, for tests and plots without a simulation.
+  environment at steady state, for tests and plots without a simulation;
+* :meth:`Channel.reversal`: its reversal potential in an environment (where
+  :meth:`~Channel.current` changes sign);
+* :meth:`Channel.unblocked`: the fraction of its conductance not blocked (by
+  Mg2+, for the channels of this project) at steady state; the default, for a
+  channel without a block, is 1;
+* :meth:`Channel.variants`: its alternative forms (block and gating forms of
+  NMDA), as constructor arguments by name; the default is one form.
+
+A channel with a ``name`` (a registered channel) must define
+``equation_text``, ``current`` and ``reversal``: a class that lacks one is
+refused when it is defined, with one line naming the class and the method.
+
+Physical constants (F, R, body temperature) and the Nernst potential are in
+:mod:`channels.constants`.
 
 Channel parameters are declared as per-neuron ``(constant)`` variables: a
 sweep over any of them (``Kd0_ROMK``, ``g_NMDA``) is then a batched simulation
 with one value per neuron and no recompilation. A model may leave the ones a
 sweep does not vary undeclared and supply them as shared namespace constants,
-which is faster per time step (``PyramidalNeuron.build_group(per_neuron=...)``
-in :mod:`models.neuron`).
+one value for the whole group (``PyramidalNeuron.build_group(per_neuron=...)``
+in :mod:`models.neuron`; benchmarks/README.md measures the difference).
 """
 from __future__ import annotations
 
@@ -29,7 +43,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Mapping
 
 import numpy as np
-from brian2 import Equations, Quantity, Unit, kelvin, mmolar, volt
+from brian2 import Equations, Quantity, Unit, kelvin, mmolar, mV, volt
 from brian2.units.fundamentalunits import (DIMENSIONLESS, fail_for_dimension_mismatch,
                                            get_unit, have_same_dimensions)
 
@@ -77,6 +91,19 @@ class Parameter:
         value = self.value if value is None else value
         return float(value) if self.dimensionless else float(value / self.unit)
 
+    def row(self, value=None, source: str | None = None,
+            uncertain: bool | None = None) -> dict[str, str]:
+        """Row (name, value, unit, meaning, source) of the parameter tables.
+
+        ``value``, ``source`` and ``uncertain`` replace the declared ones where
+        a model uses the parameter with another value (default: the declared).
+        """
+        source = self.source if source is None else source
+        uncertain = self.uncertain if uncertain is None else uncertain
+        return {"name": self.name, "value": f"{self.magnitude(value):g}",
+                "unit": self.unit_name, "meaning": self.meaning,
+                "source": source + (" [uncertain]" if uncertain else "")}
+
 
 #: Environment variables a model declares once and channels use.
 ENVIRONMENT: dict[str, tuple[Unit, str]] = {
@@ -89,6 +116,14 @@ ENVIRONMENT: dict[str, tuple[Unit, str]] = {
     "Na_o": (mmolar, "extracellular Na+ concentration (luminal for apical membranes)"),
     "Na_i": (mmolar, "intracellular Na+ concentration"),
     "T": (kelvin, "absolute temperature"),
+}
+
+
+#: Methods a channel with a ``name`` must define, with what each one gives.
+REQUIRED_METHODS: dict[str, str] = {
+    "equation_text": "every channel must give the Brian2 equations of its current",
+    "current": "every channel must give its steady-state current as a numpy function",
+    "reversal": "every channel must return its reversal potential",
 }
 
 
@@ -116,6 +151,15 @@ class Channel:
     uses: ClassVar[tuple[str, ...]] = ("v",)
     #: Names of gating/blocking variables worth recording, besides the current.
     recordables: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """Refuse a named (registered) channel class that lacks a required method."""
+        super().__init_subclass__(**kwargs)
+        if not cls.name:
+            return  # an abstract base (GatedChannel, ExponentialSynapse)
+        for method, why in REQUIRED_METHODS.items():
+            if getattr(cls, method) is getattr(Channel, method):
+                raise TypeError(f"{cls.__name__} does not define {method}(): {why}")
 
     def __init__(self, **overrides):
         known = {p.name: p for p in self.parameters}
@@ -147,7 +191,12 @@ class Channel:
     # -- Brian2 ------------------------------------------------------------
     def equation_text(self) -> str:
         """Equations of the current and states, without parameter declarations."""
-        raise NotImplementedError
+        raise self._missing("equation_text")
+
+    def _missing(self, method: str) -> NotImplementedError:
+        """The one-line error of a required method the class does not define."""
+        return NotImplementedError(
+            f"{type(self).__name__} does not define {method}(): {REQUIRED_METHODS[method]}")
 
     def active_parameters(self) -> tuple[Parameter, ...]:
         """The parameters the current configuration uses (default: all)."""
@@ -183,22 +232,38 @@ class Channel:
     # -- plain numpy -------------------------------------------------------
     def current(self, **env) -> Quantity:
         """Steady-state current (outward positive) as a numpy function of ``env``."""
-        raise NotImplementedError
+        raise self._missing("current")
+
+    def reversal(self, **env) -> Quantity:
+        """Reversal potential (volt) in environment ``env``: where :meth:`current` is 0."""
+        raise self._missing("reversal")
+
+    def unblocked(self, **env) -> np.ndarray:
+        """Fraction of the conductance not blocked at steady state in ``env`` (0 to 1).
+
+        The default is for a channel without a block: 1, as an array shaped
+        like ``v`` (a scalar array if ``env`` has no ``v``). Channels with a
+        block (:class:`~channels.nmda.NMDA`, :class:`~channels.romk.ROMK`)
+        override it.
+        """
+        return np.ones(np.shape(as_array(env.get("v", 0 * mV), mV)))
+
+    @classmethod
+    def variants(cls) -> dict[str, dict[str, object]]:
+        """The alternative forms of the channel: name -> constructor keyword arguments.
+
+        ``{name: kwargs}`` with ``cls(**kwargs)`` building that form. The
+        default is one form, ``{"default": {}}``; a channel with structural
+        options (NMDA's block and gating forms) lists every combination, and
+        the conformance tests check each.
+        """
+        return {"default": {}}
 
     # -- documentation -----------------------------------------------------
     @classmethod
     def parameter_rows(cls) -> list[dict[str, str]]:
         """Rows (name, value, unit, meaning, source) for the parameter table."""
-        rows = []
-        for p in cls.parameters:
-            rows.append({
-                "name": p.name,
-                "value": f"{p.magnitude():g}",
-                "unit": p.unit_name,
-                "meaning": p.meaning,
-                "source": p.source + (" [uncertain]" if p.uncertain else ""),
-            })
-        return rows
+        return [p.row() for p in cls.parameters]
 
 
 def as_array(value, unit) -> np.ndarray:

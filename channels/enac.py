@@ -38,13 +38,11 @@ tubules from mineralocorticoid-treated rat. Am J Physiol 259:F823-F831.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Quantity, kelvin, mM, mV, pliter, second
+from brian2 import Quantity, amp, kelvin, mM, mV, pliter, second
 
 from .base import Channel, Parameter, as_array
-from .nmda import BODY_TEMPERATURE, F_OVER_R
-
-#: Faraday constant (C/mol).
-FARADAY = 96485.33212
+from .constants import (BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT,
+                        FARADAY_C_PER_MOL, FARADAY_TEXT, nernst_mV)
 
 GARTY_PALMER = "Garty & Palmer 1997 Physiol Rev 77:359; Palmer & Frindt 1986 PNAS 83:2767"
 
@@ -57,14 +55,15 @@ def exprel(x):
     return np.where(small, 1.0 + x / 2.0, np.expm1(safe) / safe)
 
 
-def ghk_current_per_permeability(v_mV, c_in_mM, c_out_mM, temperature_K=310.15, valence=1):
+def ghk_current_per_permeability(v_mV, c_in_mM, c_out_mM, temperature_K=BODY_TEMPERATURE_K,
+                                 valence=1):
     """GHK current divided by permeability, in A per (m^3/s), for a monovalent cation.
 
     :math:`z F (c_i/\\mathrm{exprel}(-u) - c_o/\\mathrm{exprel}(u))`, u = zFV/RT,
     concentrations in mM (= mol/m^3).
     """
     u = valence * F_OVER_R * np.asarray(v_mV, float) * 1e-3 / temperature_K
-    return valence * FARADAY * (np.asarray(c_in_mM, float) / exprel(-u)
+    return valence * FARADAY_C_PER_MOL * (np.asarray(c_in_mM, float) / exprel(-u)
                                 - np.asarray(c_out_mM, float) / exprel(u))
 
 
@@ -90,20 +89,18 @@ class ENaC(Channel):
 
     def equation_text(self) -> str:
         return "\n".join([
-            f"u_ENaC = v * ({F_OVER_R!r} * kelvin / volt) / T : 1",
-            f"I_ENaC = P_ENaC * ({FARADAY!r} * coulomb / mole) * "
+            f"u_ENaC = v * {F_OVER_R_TEXT} / T : 1",
+            f"I_ENaC = P_ENaC * {FARADAY_TEXT} * "
             "(Na_i / exprel(-u_ENaC) - Na_o / exprel(u_ENaC)) : amp",
         ])
 
     def reversal(self, Na_o=140 * mM, Na_i=15 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:
         """E_Na, the reversal potential (Nernst for a Na-only channel)."""
-        t = as_array(T, kelvin)
-        return 1e3 * t / F_OVER_R * np.log(as_array(Na_o, mM) / as_array(Na_i, mM)) * mV
+        return nernst_mV(as_array(Na_o, mM), as_array(Na_i, mM), as_array(T, kelvin)) * mV
 
     def current(self, v, Na_o=140 * mM, Na_i=15 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:
         """GHK current (outward positive; Na+ entry is negative), numpy."""
         per_p = ghk_current_per_permeability(as_array(v, mV), as_array(Na_i, mM),
                                              as_array(Na_o, mM), as_array(T, kelvin))
         p_si = float(self.values["P_ENaC"] / (pliter / second)) * 1e-15
-        from brian2 import amp
         return per_p * p_si * amp

@@ -7,9 +7,8 @@ Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85.
 from brian2 import ms, mV, nS
 
 from .base import Parameter
+from .citations import BRUNEL_WANG_2001 as BW
 from .synaptic import ExponentialSynapse
-
-BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
 
 
 class GABA_A(ExponentialSynapse):

@@ -187,11 +187,13 @@ class GatedChannel(Channel):
 
     def steady_gates(self, u_mV) -> dict[str, np.ndarray]:
         """Steady-state gates at gating voltage ``u_mV`` (mV)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define steady_gates(): every "
+                                  "gated channel must give its gates' steady states")
 
     def open_fraction(self, u_mV) -> np.ndarray:
         """Steady-state open fraction (product of gates) at gating voltage ``u_mV``."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} does not define open_fraction(): "
+                                  "every gated channel must give its steady-state open fraction")
 
     def current(self, v, V_surf=0 * mV, **_env) -> Quantity:
         """Steady-state current g x_inf(u) (v - E), outward positive."""

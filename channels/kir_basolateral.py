@@ -39,8 +39,7 @@ from __future__ import annotations
 from brian2 import Quantity, kelvin, mM, mV, uS
 
 from .base import Channel, Parameter, as_array
-from .nmda import BODY_TEMPERATURE, F_OVER_R
-from .romk import nernst_mV
+from .constants import BODY_TEMPERATURE, F_OVER_R_TEXT, nernst_mV
 
 LACHHEB = "Lachheb et al. 2008 AJP Renal 294:F1398"
 
@@ -70,10 +69,9 @@ class Kir45(Channel):
     recordables = ("E_K_Kir45",)
 
     def equation_text(self) -> str:
-        f_over_r = f"({F_OVER_R!r} * kelvin / volt)"
         return "\n".join([
             "I_Kir45 = g_Kir45 * (K_o / Kref_Kir45)**nK_Kir45 * (v - E_K_Kir45) : amp",
-            f"E_K_Kir45 = log(K_o / K_i) * T / {f_over_r} : volt",
+            f"E_K_Kir45 = log(K_o / K_i) * T / {F_OVER_R_TEXT} : volt",
         ])
 
     def reversal(self, K_o=4 * mM, K_i=145 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from brian2 import mV, nS
 
 from .base import Channel, Parameter, as_array
-
-BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
+from .citations import BRUNEL_WANG_2001 as BW
 
 
 class Leak(Channel):

@@ -6,7 +6,8 @@ The current (outward positive) is
 
 with a gating variable ``s_NMDA`` (fraction of receptors with glutamate
 bound and open) and an unblocked fraction ``B_NMDA`` (fraction of open
-channels not plugged by Mg2+). Three block forms are offered:
+channels not plugged by Mg2+). Three block forms are offered (the table
+:data:`BLOCK_FORMS`; ``NMDA(block=...)``):
 
 ``jahr_stevens`` (default)
     :math:`B = 1/(1 + [Mg]_o/3.57\\,mM \\; e^{-0.062 V/mV})`, the fit of Jahr &
@@ -23,7 +24,7 @@ channels not plugged by Mg2+). Three block forms are offered:
     steady state is :math:`B_\\infty = k_{off}/(k_{off} + k_{on}[Mg]_o)`, which
     differs from Jahr–Stevens (0.031 vs 0.045 at -70 mV, 1 mM).
 
-Gating forms:
+Gating forms (the table :data:`GATING_FORMS`; ``NMDA(gating=...)``):
 
 ``brunel_wang`` (default)
     :math:`dx/dt = -x/\\tau_{rise}`, :math:`ds/dt = -s/\\tau_{decay} + \\alpha x (1 - s)`,
@@ -51,21 +52,17 @@ of object working memory dominated by recurrent inhibition. J Comput Neurosci
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
 import numpy as np
 from brian2 import Quantity, kelvin, mM, ms, mV, nS
 
 from .base import Channel, Parameter, as_array
-
-#: Faraday constant over gas constant, F/R in kelvin per volt (CODATA 2018).
-F_OVER_R = 96485.33212 / 8.314462618
-#: Body temperature used where a temperature is needed and none is given.
-BODY_TEMPERATURE = (37.0 + 273.15) * kelvin
-
-BLOCKS = ("jahr_stevens", "woodhull", "kinetic")
-GATINGS = ("brunel_wang", "dual_exp", "open")
+from .citations import BRUNEL_WANG_2001 as BW
+from .constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT
 
 JS = "Jahr & Stevens 1990 J Neurosci 10:3178"
-BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
 KIN = "ModelDB kinetic NMDA rates after Ascher & Nowak 1988 J Physiol 399:247"
 
 
@@ -80,7 +77,8 @@ def jahr_stevens_unblocked(v_mV, mg_o_mM, k_mg_mM=3.57, gamma_per_mV=0.062):
     return 1.0 / (1.0 + mg_o_mM / k_mg_mM * np.exp(-gamma_per_mV * v_mV))
 
 
-def woodhull_unblocked(v_mV, mg_o_mM, kd0_mM=3.57, zdelta=None, temperature_K=310.15):
+def woodhull_unblocked(v_mV, mg_o_mM, kd0_mM=3.57, zdelta=None,
+                       temperature_K=BODY_TEMPERATURE_K):
     """Woodhull unblocked fraction, floats in mV, mM and kelvin.
 
     :math:`B = 1/(1 + [Mg]_o/K_d(0) \\; e^{-z\\delta F V/RT})`. ``zdelta`` defaults
@@ -94,7 +92,7 @@ def woodhull_unblocked(v_mV, mg_o_mM, kd0_mM=3.57, zdelta=None, temperature_K=31
     return 1.0 / (1.0 + mg_o_mM / kd0_mM * np.exp(exponent))
 
 
-def jahr_stevens_zdelta(temperature_K=310.15, gamma_per_mV=0.062):
+def jahr_stevens_zdelta(temperature_K=BODY_TEMPERATURE_K, gamma_per_mV=0.062):
     """The Woodhull :math:`z\\delta` equivalent to Jahr–Stevens' slope: γ RT/F."""
     return gamma_per_mV * 1e3 * temperature_K / F_OVER_R
 
@@ -139,6 +137,115 @@ def dual_exp_norm(tau_rise, tau_decay):
     return (td - tr) / (tr * (np.exp(-t_peak / td) - np.exp(-t_peak / tr)))
 
 
+# -- the block and gating forms, as data ----------------------------------------
+
+@dataclass(frozen=True)
+class BlockForm:
+    """One form of the Mg2+ block (module docstring).
+
+    Attributes
+    ----------
+    parameters : tuple of str
+        Names of the NMDA parameters the form uses.
+    lines : tuple of str
+        Brian2 lines defining ``B_NMDA``: a subexpression, or a state and its rates.
+    steady : callable
+        ``steady(v_mV, mg_o_mM, temperature_K, values)``: the steady-state
+        unblocked fraction (numpy, floats in mV, mM and K; ``values`` are the
+        channel's parameter values by name, quantities).
+    uses : tuple of str
+        Environment variables the form reads.
+    kinetic : bool
+        True if ``B_NMDA`` is a state, started at its steady state.
+    """
+
+    parameters: tuple[str, ...]
+    lines: tuple[str, ...]
+    steady: Callable[..., np.ndarray]
+    uses: tuple[str, ...] = ("v", "Mg_o")
+    kinetic: bool = False
+
+
+@dataclass(frozen=True)
+class GatingForm:
+    """One form of the transmitter gating (module docstring).
+
+    Attributes
+    ----------
+    parameters : tuple of str
+        Names of the NMDA parameters the form uses.
+    lines : tuple of str
+        Brian2 lines of ``s_NMDA`` (and ``x_NMDA``, ``norm_NMDA``).
+    initial : callable
+        ``initial(values)``: the states at rest, without transmitter (``s`` = 1
+        for the ``open`` form), from the channel's parameter values.
+    """
+
+    parameters: tuple[str, ...]
+    lines: tuple[str, ...]
+    initial: Callable[[Mapping[str, Quantity]], dict[str, float]]
+
+
+def _jahr_stevens_steady(v_mV, mg_o_mM, _temperature_K, p):
+    return jahr_stevens_unblocked(v_mV, mg_o_mM, float(p["K_Mg_NMDA"] / mM),
+                                  float(p["gamma_NMDA"] * mV))
+
+
+def _woodhull_steady(v_mV, mg_o_mM, temperature_K, p):
+    return woodhull_unblocked(v_mV, mg_o_mM, float(p["Kd0_NMDA"] / mM),
+                              float(p["zdelta_NMDA"]), temperature_K)
+
+
+def _kinetic_steady(v_mV, mg_o_mM, _temperature_K, p):
+    return kinetic_unblocked(v_mV, mg_o_mM, kon0=float(p["kon0_NMDA"] * ms * mM),
+                             v_on_mV=float(p["V_on_NMDA"] / mV),
+                             koff0=float(p["koff0_NMDA"] * ms),
+                             v_off_mV=float(p["V_off_NMDA"] / mV))
+
+
+#: The Mg2+ block forms by name; the first is the default.
+BLOCK_FORMS: dict[str, BlockForm] = {
+    "jahr_stevens": BlockForm(
+        ("K_Mg_NMDA", "gamma_NMDA"),
+        ("B_NMDA = 1 / (1 + Mg_o / K_Mg_NMDA * exp(-gamma_NMDA * v)) : 1",),
+        _jahr_stevens_steady),
+    "woodhull": BlockForm(
+        ("Kd0_NMDA", "zdelta_NMDA"),
+        (("B_NMDA = 1 / (1 + Mg_o / Kd0_NMDA * "
+          f"exp(-zdelta_NMDA * v * {F_OVER_R_TEXT} / T)) : 1"),),
+        _woodhull_steady, uses=("v", "Mg_o", "T")),
+    "kinetic": BlockForm(
+        ("kon0_NMDA", "V_on_NMDA", "koff0_NMDA", "V_off_NMDA"),
+        ("dB_NMDA/dt = koff_NMDA * (1 - B_NMDA) - kon_NMDA * Mg_o * B_NMDA : 1",
+         "kon_NMDA = kon0_NMDA * exp(-v / V_on_NMDA) : metre**3/mole/second",
+         "koff_NMDA = koff0_NMDA * exp(v / V_off_NMDA) : 1/second"),
+        _kinetic_steady, kinetic=True),
+}
+
+#: ``dx/dt = -x/tau_rise``, shared by the two event-driven gatings.
+_RISE = "dx_NMDA/dt = -x_NMDA / tau_rise_NMDA : 1"
+
+#: The gating forms by name; the first is the default.
+GATING_FORMS: dict[str, GatingForm] = {
+    "brunel_wang": GatingForm(
+        ("tau_rise_NMDA", "tau_decay_NMDA", "alpha_NMDA"),
+        ("ds_NMDA/dt = -s_NMDA / tau_decay_NMDA + alpha_NMDA * x_NMDA * (1 - s_NMDA) : 1",
+         _RISE),
+        lambda p: {"s_NMDA": 0.0, "x_NMDA": 0.0}),
+    "dual_exp": GatingForm(
+        ("tau_rise_NMDA", "tau_decay_NMDA"),
+        ("ds_NMDA/dt = (norm_NMDA * x_NMDA - s_NMDA) / tau_decay_NMDA : 1", _RISE,
+         "norm_NMDA : 1 (constant)"),
+        lambda p: {"s_NMDA": 0.0, "x_NMDA": 0.0,
+                   "norm_NMDA": dual_exp_norm(p["tau_rise_NMDA"], p["tau_decay_NMDA"])}),
+    "open": GatingForm((), ("s_NMDA : 1 (constant)",), lambda p: {"s_NMDA": 1.0}),
+}
+
+#: Names of the block and gating forms (``NMDA(block=..., gating=...)``).
+BLOCKS = tuple(BLOCK_FORMS)
+GATINGS = tuple(GATING_FORMS)
+
+
 class NMDA(Channel):
     """NMDA receptor current with a selectable Mg2+ block and gating.
 
@@ -181,75 +288,40 @@ class NMDA(Channel):
         Parameter("tau_decay_NMDA", 100 * ms, ms, "decay time constant of the gating", BW),
         Parameter("alpha_NMDA", 0.5 / ms, 1 / ms, "saturation rate of the gating", BW),
     )
-    _block_parameters = {
-        "jahr_stevens": ("K_Mg_NMDA", "gamma_NMDA"),
-        "woodhull": ("Kd0_NMDA", "zdelta_NMDA"),
-        "kinetic": ("kon0_NMDA", "V_on_NMDA", "koff0_NMDA", "V_off_NMDA"),
-    }
-    _gating_parameters = {
-        "brunel_wang": ("tau_rise_NMDA", "tau_decay_NMDA", "alpha_NMDA"),
-        "dual_exp": ("tau_rise_NMDA", "tau_decay_NMDA"),
-        "open": (),
-    }
     recordables = ("B_NMDA", "s_NMDA")
 
     def __init__(self, block: str = "jahr_stevens", gating: str = "brunel_wang", **overrides):
-        if block not in BLOCKS:
+        if block not in BLOCK_FORMS:
             raise ValueError(f"NMDA block {block!r} is not one of {', '.join(BLOCKS)}")
-        if gating not in GATINGS:
+        if gating not in GATING_FORMS:
             raise ValueError(f"NMDA gating {gating!r} is not one of {', '.join(GATINGS)}")
         self.block, self.gating = block, gating
         super().__init__(**overrides)
-        self.uses = ("v", "Mg_o", "T") if block == "woodhull" else ("v", "Mg_o")
+        self.uses = self.block_form.uses
+
+    @property
+    def block_form(self) -> BlockForm:
+        """The :class:`BlockForm` of this channel's block."""
+        return BLOCK_FORMS[self.block]
+
+    @property
+    def gating_form(self) -> GatingForm:
+        """The :class:`GatingForm` of this channel's gating."""
+        return GATING_FORMS[self.gating]
 
     def active_parameters(self) -> tuple[Parameter, ...]:
-        names = {"g_NMDA", "E_NMDA", *self._block_parameters[self.block],
-                 *self._gating_parameters[self.gating]}
+        names = {"g_NMDA", "E_NMDA", *self.block_form.parameters, *self.gating_form.parameters}
         return tuple(p for p in self.parameters if p.name in names)
 
     def equation_text(self) -> str:
-        lines = ["I_NMDA = g_NMDA * s_NMDA * B_NMDA * (v - E_NMDA) : amp"]
-        if self.block == "jahr_stevens":
-            lines.append("B_NMDA = 1 / (1 + Mg_o / K_Mg_NMDA * exp(-gamma_NMDA * v)) : 1")
-        elif self.block == "woodhull":
-            lines.append(f"B_NMDA = 1 / (1 + Mg_o / Kd0_NMDA * "
-                         f"exp(-zdelta_NMDA * v * ({F_OVER_R!r} * kelvin / volt) / T)) : 1")
-        else:
-            lines += [
-                "dB_NMDA/dt = koff_NMDA * (1 - B_NMDA) - kon_NMDA * Mg_o * B_NMDA : 1",
-                "kon_NMDA = kon0_NMDA * exp(-v / V_on_NMDA) : metre**3/mole/second",
-                "koff_NMDA = koff0_NMDA * exp(v / V_off_NMDA) : 1/second",
-            ]
-        if self.gating == "brunel_wang":
-            lines += [
-                "ds_NMDA/dt = -s_NMDA / tau_decay_NMDA + alpha_NMDA * x_NMDA * (1 - s_NMDA) : 1",
-                "dx_NMDA/dt = -x_NMDA / tau_rise_NMDA : 1",
-            ]
-        elif self.gating == "dual_exp":
-            lines += [
-                "ds_NMDA/dt = (norm_NMDA * x_NMDA - s_NMDA) / tau_decay_NMDA : 1",
-                "dx_NMDA/dt = -x_NMDA / tau_rise_NMDA : 1",
-                "norm_NMDA : 1 (constant)",
-            ]
-        else:
-            lines.append("s_NMDA : 1 (constant)")
-        return "\n".join(lines)
+        return "\n".join(["I_NMDA = g_NMDA * s_NMDA * B_NMDA * (v - E_NMDA) : amp",
+                          *self.block_form.lines, *self.gating_form.lines])
 
     # -- numpy physics -----------------------------------------------------
-    def unblocked(self, v, Mg_o, T=BODY_TEMPERATURE):
+    def unblocked(self, v, Mg_o, T=BODY_TEMPERATURE, **_ignored):
         """Steady-state unblocked fraction B for voltages ``v`` and Mg ``Mg_o``."""
-        v_mV, mg = as_array(v, mV), as_array(Mg_o, mM)
-        p = self.values
-        if self.block == "jahr_stevens":
-            return jahr_stevens_unblocked(v_mV, mg, float(p["K_Mg_NMDA"] / mM),
-                                          float(p["gamma_NMDA"] * mV))
-        if self.block == "woodhull":
-            return woodhull_unblocked(v_mV, mg, float(p["Kd0_NMDA"] / mM),
-                                      float(p["zdelta_NMDA"]), as_array(T, kelvin))
-        return kinetic_unblocked(v_mV, mg, kon0=float(p["kon0_NMDA"] * ms * mM),
-                                 v_on_mV=float(p["V_on_NMDA"] / mV),
-                                 koff0=float(p["koff0_NMDA"] * ms),
-                                 v_off_mV=float(p["V_off_NMDA"] / mV))
+        return self.block_form.steady(as_array(v, mV), as_array(Mg_o, mM), as_array(T, kelvin),
+                                      self.values)
 
     def current(self, v, Mg_o, s=1.0, T=BODY_TEMPERATURE, **_ignored) -> Quantity:
         """Steady-state current g s B (v - E) at gating ``s`` (default fully open)."""
@@ -259,15 +331,9 @@ class NMDA(Channel):
 
     def initial_states(self, env):
         states = {}
-        if self.block == "kinetic":
+        if self.block_form.kinetic:
             states["B_NMDA"] = self.unblocked(env["v"], env["Mg_o"])
-        if self.gating in ("brunel_wang", "dual_exp"):
-            states.update(s_NMDA=0.0, x_NMDA=0.0)
-        else:
-            states["s_NMDA"] = 1.0
-        if self.gating == "dual_exp":
-            states["norm_NMDA"] = dual_exp_norm(self.values["tau_rise_NMDA"],
-                                                self.values["tau_decay_NMDA"])
+        states.update(self.gating_form.initial(self.values))
         return states
 
     def current_states(self, env):
@@ -275,9 +341,10 @@ class NMDA(Channel):
         return {**self.initial_states(env), "s_NMDA": 1.0}
 
     def reversal(self, **_env):
+        """E_NMDA, the reversal potential (a parameter: a non-selective cation channel)."""
         return self.values["E_NMDA"]
 
     @classmethod
     def variants(cls):
-        """Every block and gating combination, for the conformance tests."""
-        return [cls(block=b, gating=g) for b in BLOCKS for g in GATINGS]
+        """Every block and gating combination, ``"<block>-<gating>"`` -> constructor kwargs."""
+        return {f"{b}-{g}": {"block": b, "gating": g} for b in BLOCKS for g in GATINGS}

@@ -51,22 +51,20 @@ import numpy as np
 from brian2 import Quantity, kelvin, mM, mV, nS
 
 from .base import Channel, Parameter, as_array
-from .nmda import BODY_TEMPERATURE, F_OVER_R
+# nernst_mV is imported here for the callers that take it from this module
+from .constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT, nernst_mV
 
 CHOE = "Choe et al. 1995 AJP Cell 268:C389"
 LH = "Loeffler & Hunter 1997 Pflugers Arch 434:151"
-BLOCK_SOURCE = ("chosen within the range of Lu & MacKinnon 1994 Nature 371:243 and "
+LU_MACKINNON = "Lu & MacKinnon 1994 Nature 371:243"
+BLOCK_SOURCE = (f"chosen within the range of {LU_MACKINNON} and "
                 "Yang, Frindt & Palmer 2010 JASN 21:2109")
 
-
-def nernst_mV(c_out_mM, c_in_mM, temperature_K=310.15, valence=1):
-    """Nernst potential in mV: (RT/zF) ln(c_out/c_in)."""
-    return (1e3 * temperature_K / (valence * F_OVER_R)
-            * np.log(np.asarray(c_out_mM, float) / np.asarray(c_in_mM, float)))
+__all__ = ["ROMK", "nernst_mV", "romk_unblocked"]
 
 
 def romk_unblocked(v_mV, mg_i_mM, k_o_mM, k_i_mM=145.0, kd0_mM=2.5, zdelta=1.0,
-                   temperature_K=310.15):
+                   temperature_K=BODY_TEMPERATURE_K):
     """Fraction of ROMK conductance not blocked by cytoplasmic Mg2+.
 
     :math:`f = 1/(1 + [Mg]_i/K_{d0}\\, e^{z\\delta F (V - E_K)/RT})`; floats in mV, mM, K.
@@ -87,7 +85,7 @@ class ROMK(Channel):
     """
 
     name = "ROMK"
-    reference = f"{CHOE}; {LH}; Lu & MacKinnon 1994 Nature 371:243; Yang et al. 2010 JASN 21:2109"
+    reference = f"{CHOE}; {LH}; {LU_MACKINNON}; Yang et al. 2010 JASN 21:2109"
     uses = ("v", "Mg_i", "K_o", "K_i", "T")
     parameters = (
         Parameter("g_ROMK", 4.0 * nS, nS,
@@ -104,11 +102,10 @@ class ROMK(Channel):
     recordables = ("f_ROMK", "E_K_ROMK")
 
     def equation_text(self) -> str:
-        f_over_r = f"({F_OVER_R!r} * kelvin / volt)"
-        ft = f"{f_over_r} / T"
+        ft = f"{F_OVER_R_TEXT} / T"
         return "\n".join([
             "I_ROMK = g_ROMK * K_o / (K_o + Km_K_ROMK) * f_ROMK * (v - E_K_ROMK) : amp",
-            f"E_K_ROMK = log(K_o / K_i) * T / {f_over_r} : volt",
+            f"E_K_ROMK = log(K_o / K_i) * T / {F_OVER_R_TEXT} : volt",
             f"f_ROMK = 1 / (1 + Mg_i / Kd0_ROMK * exp(zdelta_ROMK * (v - E_K_ROMK) * {ft})) : 1",
         ])
 

@@ -2,8 +2,11 @@
 
 One regular-spiking pyramidal cell (:class:`models.neuron.PyramidalNeuron`:
 Pospischil et al. 2008 intrinsic currents, AMPA + NMDA + GABA_A synapses) per
-(Mg_o, seed, ...) condition, three protocols, all computed for every condition
-of a batch in the same runner:
+(Mg_o, seed, ...) condition, three protocols of :mod:`experiments.engine.protocols`
+(:class:`~experiments.engine.protocols.PoissonDrive`,
+:class:`~experiments.engine.protocols.EPSPMeasurement`,
+:class:`~experiments.engine.protocols.VolleyThreshold`), all computed for every
+condition of a batch in the same runner:
 
 1. **Firing rate** under a fixed Poisson drive: ``n_exc`` excitatory inputs
    at ``rate_exc`` (AMPA + NMDA, weight ``w_exc`` unitary conductances) and
@@ -51,21 +54,21 @@ Destexhe et al. 2001 Neuroscience 107:13 (in vivo-like synaptic drive).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from brian2 import (Hz, Network, Quantity, SpikeMonitor, StateMonitor, TimedArray, mM, ms, mV, nS,
-                    second)
+from brian2 import Hz, Network, Quantity, SpikeMonitor, StateMonitor, mM, ms, mV, nS, second
 
 from channels.nmda import BLOCKS
 from models.neuron import CELL_NAME, CELL_VALUES, PyramidalNeuron
 
 from .engine.framework import Experiment
+from .engine.protocols import EPSPMeasurement, PoissonDrive, VolleyThreshold, firing_rates
 from .engine.settings import Setting, UsageError, concentration
 from .engine.style import figure, shade_mg_ranges
 
 #: Sampling step of the EPSP recording.
 RECORD_DT = 0.1 * ms
+#: The model variables each kind of input increments (AMPA and NMDA co-released).
+INPUT_KINDS = {"exc": ("s_AMPA", "x_NMDA"), "inh": ("s_GABA_A",)}
 
 CHOSEN = "chosen: sparse firing (a few Hz) at 1 mM Mg, like cortical neurons in vivo"
 
@@ -77,48 +80,18 @@ def _tile(value, times: int):
     return np.tile(np.asarray(value, float), times)
 
 
-def search_candidates(lo: np.ndarray, hi: np.ndarray, probes: int) -> np.ndarray:
-    """Grid points to test next, shape (probes, n), strictly between ``lo`` and ``hi``.
-
-    ``lo``, ``hi`` and the result are whole numbers of grid steps.
-
-    Evenly spaced in the open interval; where the interval holds ``probes``
-    or fewer integers all of them are tested (the rest repeat the last). A
-    finished condition (``hi - lo <= 1``) tests ``hi`` again (ignored).
-    """
-    lo, hi = np.asarray(lo, int), np.asarray(hi, int)
-    j = np.arange(1, probes + 1)[:, None]
-    spaced = lo + np.floor((hi - lo) * j / (probes + 1)).astype(int)
-    every = np.minimum(lo + j, hi - 1)
-    few = (hi - lo - 1) <= probes
-    out = np.where(few, every, spaced)
-    out = np.clip(out, lo + 1, np.maximum(hi - 1, lo + 1))
-    return np.where(hi - lo > 1, out, hi)
-
-
-def narrow(lo: np.ndarray, hi: np.ndarray, candidates: np.ndarray,
-           spiked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """New bracket: ``hi`` = smallest candidate that fired, ``lo`` = largest below it that did not.
-
-    Assumes that more synchronous inputs never evoke fewer spikes.
-    """
-    active = hi - lo > 1
-    big = np.iinfo(int).max
-    fired = np.where(spiked, candidates, big).min(axis=0)
-    new_hi = np.where(active, np.minimum(hi, fired), hi)
-    quiet = np.where(~spiked & (candidates < new_hi), candidates, -1).max(axis=0)
-    new_lo = np.where(active, np.maximum(lo, quiet), lo)
-    return new_lo, new_hi
-
-
-#: The cell variable each setting sets (``nmda_scale`` scales ``g_NMDA``).
-CELL_VARIABLES = {"mg_o": "Mg_o", "ca_o": "Ca_o", "surface_charge": "surface_charge",
-                  "g_AMPA": "g_AMPA", "g_NMDA": "g_NMDA", "nmda_scale": "g_NMDA",
-                  "g_GABA_A": "g_GABA_A"}
-
-
 def _nS(name: str) -> float:
     return float(CELL_VALUES[name][0] / nS)
+
+
+def _synapse(name: str, meaning: str) -> Setting:
+    return Setting(name, (_nS(name),), nS, meaning, CELL_VALUES[name][1] + " [uncertain]",
+                   minimum=0.0, maximum=1000.0, variable=name)
+
+
+#: Result columns of a condition, in order.
+ROW_COLUMNS = ("rate_hz", "epsp_mV", "epsp_halfwidth_ms", "epsp_area_mV_ms", "epsp_spike",
+               "threshold_inputs", "v_rest_mV")
 
 
 class Excitability(Experiment):
@@ -137,15 +110,16 @@ class Excitability(Experiment):
         concentration("mg_o", tuple(np.round(np.linspace(0, 2, 11), 6)),
                       "extracellular free Mg2+",
                       "0-2 mM around CSF ionized Mg 0.82 mM (Brewer et al. 2001)",
-                      quick=(0.0, 0.5, 1.0, 1.5, 2.0)),
+                      quick=(0.0, 0.5, 1.0, 1.5, 2.0), variable="Mg_o"),
         concentration("ca_o", (2.0,), "extracellular free Ca2+ (surface-charge screening)",
-                      "standard saline / CSF about 2 mM (reference of the screening shift)"),
+                      "standard saline / CSF about 2 mM (reference of the screening shift)",
+                      variable="Ca_o"),
         Setting("block", ("jahr_stevens",), None, "form of the NMDA Mg2+ block", "channels.nmda",
                 choices=BLOCKS, column=True, structural=True),
         Setting("surface_charge", (0,), None,
                 "divalent surface-charge shift of Na/K/M gating: 1 on, 0 off",
                 "Hille, Woodhull & Shapiro 1975; off by default", minimum=0, maximum=1,
-                integer=True, column=True),
+                integer=True, column=True, variable="surface_charge"),
         Setting("nmda_scale", (1.0,), None, "factor on the NMDA conductance (0 = NMDA antagonist)",
                 "1 = control", minimum=0.0, maximum=100.0, column=True),
         Setting("n_exc", (150,), None, "number of excitatory (AMPA+NMDA) Poisson inputs",
@@ -160,12 +134,9 @@ class Excitability(Experiment):
                 "1 = one unitary synapse", minimum=0.0, maximum=1000.0),
         Setting("w_inh", (1.0,), None, "weight of an inhibitory input, in unitary conductances",
                 "1 = one unitary synapse", minimum=0.0, maximum=1000.0),
-        Setting("g_AMPA", (_nS("g_AMPA"),), nS, "unitary AMPA peak conductance",
-                CELL_VALUES["g_AMPA"][1] + " [uncertain]", minimum=0.0, maximum=1000.0),
-        Setting("g_NMDA", (_nS("g_NMDA"),), nS, "unitary NMDA peak conductance (unblocked)",
-                CELL_VALUES["g_NMDA"][1] + " [uncertain]", minimum=0.0, maximum=1000.0),
-        Setting("g_GABA_A", (_nS("g_GABA_A"),), nS, "unitary GABA_A peak conductance",
-                CELL_VALUES["g_GABA_A"][1] + " [uncertain]", minimum=0.0, maximum=1000.0),
+        _synapse("g_AMPA", "unitary AMPA peak conductance"),
+        _synapse("g_NMDA", "unitary NMDA peak conductance (unblocked)"),
+        _synapse("g_GABA_A", "unitary GABA_A peak conductance"),
         Setting("epsp_inputs", (1,), None, "synchronous unitary inputs of the test EPSP",
                 "1 = a unitary EPSP", minimum=1, maximum=10000, integer=True),
         Setting("max_inputs", (100,), None, "largest volley tried for the synaptic threshold "
@@ -203,161 +174,129 @@ class Excitability(Experiment):
                 minimum=0.0, exclusive_minimum=True, maximum=0.1, structural=True),
     )
 
-    # -- helpers ------------------------------------------------------------------------
+    # -- checks -------------------------------------------------------------------------
     def validate(self, values):
         for step in values["input_dt"]:
             for dt in values["dt"]:
-                ratio = step / dt
+                ratio = float(step / dt)
                 if abs(ratio - round(ratio)) > 1e-6 or round(ratio) < 1:
-                    raise UsageError(f"--set input_dt={step:g}: must be a whole multiple of "
-                                     f"dt={dt:g} ms; allowed: numbers in ms, k*dt")
+                    raise UsageError(f"--set input_dt={float(step / ms):g}: must be a whole "
+                                     f"multiple of dt={float(dt / ms):g} ms; allowed: numbers in "
+                                     "ms, k*dt")
         if any(v <= 0 for v in values["ca_o"]) and any(s == 1 for s in values["surface_charge"]):
-            raise UsageError(f"--set ca_o={','.join(f'{v:g}' for v in values['ca_o'])}: the "
-                             "surface-charge shift needs Ca > 0 mM; allowed: numbers in mM > 0")
+            shown = ",".join(f"{float(v / mM):g}" for v in values["ca_o"])
+            raise UsageError(f"--set ca_o={shown}: the surface-charge shift needs Ca > 0 mM; "
+                             "allowed: numbers in mM > 0")
 
-    @staticmethod
-    def input_counts(seed: int, n_steps: int, dt_s: float, rate_exc_total: float,
-                     rate_inh_total: float) -> tuple[np.ndarray, np.ndarray]:
-        """Poisson input counts per time step (excitatory, inhibitory) of one condition.
-
-        Drawn from ``numpy.random.default_rng(seed)`` only, so they are the same
-        at every Mg value and in any batch layout.
-        """
-        rng = np.random.default_rng(seed)
-        exc = rng.poisson(rate_exc_total * dt_s, n_steps)
-        inh = rng.poisson(rate_inh_total * dt_s, n_steps)
-        return exc, inh
-
-    # -- simulation --------------------------------------------------------------------
+    # -- simulation -----------------------------------------------------------------------
     def build(self, n, fixed):
-        dt = fixed["dt"] * ms
-        duration = fixed["duration"] * second
-        transient = fixed["transient"] * second
-        window = fixed["window"] * ms
-        threshold_window = fixed["threshold_window"] * ms
+        """Two networks of the same cell, compiled once: Poisson drive, and test volleys.
+
+        Both name their cells (and spike monitors) alike: the generated code,
+        which contains the names, is then the same, so Brian2 compiles it once
+        for both (and for every later run, in any process). Parameters the
+        sweep varies are per-neuron variables; the others are shared constants.
+        """
         # a fixed surface_charge is the model's value (0 leaves the shift out of the equations)
         surface = {"surface_charge": fixed["surface_charge"]} if "surface_charge" in fixed else {}
         model = PyramidalNeuron(block=fixed["block"], gating="dual_exp", **surface)
-        input_dt = fixed["input_dt"] * ms
-        n_bins = int(np.ceil(float((transient + duration) / input_dt)))
-
-        # Network A: firing rate under Poisson drive. The inputs of each bin of
-        # ``input_dt`` arrive at the start of the bin through a per-neuron
-        # TimedArray (one code object every bin instead of a spike generator
-        # and synapses every time step); a new TimedArray of the same name is
-        # passed at each run, so nothing is recompiled.
-        # Both networks name their cells (and spike monitors) alike: the generated code,
-        # which contains the names, is then the same, so Brian2 compiles it once for both
-        # (and for every later run, in any process). Objects of one name may coexist in
-        # different Networks.
-        # Parameters the sweep varies are per-neuron variables; the others are shared
-        # constants (faster per step; see models.neuron).
-        per_neuron = sorted({var for setting, var in CELL_VARIABLES.items() if setting not in fixed})
-        rate_group = model.build_group(n, dt=dt, name=CELL_NAME, per_neuron=per_neuron)
-        rate_group.run_regularly(
-            "s_AMPA += drive_exc(t, i)\nx_NMDA += drive_exc(t, i)\n"
-            "s_GABA_A += drive_inh(t, i)", dt=input_dt, when="start", name=f"{CELL_NAME}_drive")
-        rate_spikes = SpikeMonitor(rate_group, name=f"{CELL_NAME}_spikes")
-        drive_net = Network(rate_group, rate_spikes)
-        drive_net.store("initial")
-
-        # Network B: EPSP and synaptic threshold from rest (volley at t = 0).
-        # Cells 0..n-1 take the EPSP volley (first run only); cells
-        # n + j*n + k (j < probes) test candidate input counts of condition k.
+        swept = [s.variable for name, s in self.all_settings().items()
+                 if s.variable and name not in fixed]
+        per_neuron = sorted(set(swept) | ({"g_NMDA"} if "nmda_scale" not in fixed else set()))
+        drive = PoissonDrive(INPUT_KINDS, fixed["input_dt"], fixed["transient"] + fixed["duration"])
+        rate_net = self._drive_network(model, n, fixed, drive, per_neuron)
         probes = int(fixed["threshold_probes"])
-        probe = model.build_group((probes + 1) * n, dt=dt, name=CELL_NAME, per_neuron=per_neuron)
-        trace = StateMonitor(probe, "v", record=np.arange(n), dt=RECORD_DT,
-                             name=f"{CELL_NAME}_trace")
-        probe_spikes = SpikeMonitor(probe, name=f"{CELL_NAME}_spikes")
-        probe_net = Network(probe, trace, probe_spikes)
-        probe_net.store("initial")
-
-        def value(conditions, name):
-            if name in conditions[0]:
-                return np.array([c[name] for c in conditions], float)
-            return np.full(len(conditions), float(fixed[name]))
+        probe_net = self._probe_network(model, n, fixed, probes, per_neuron)
+        epsp = EPSPMeasurement(fixed["window"], RECORD_DT)
+        search = VolleyThreshold(float(fixed["threshold_resolution"]), probes)
 
         def runner(conditions):
-            m = len(conditions)
-            if m != n:
-                raise RuntimeError(f"built for {n} conditions, got {m}")
-            mg, ca = value(conditions, "mg_o"), value(conditions, "ca_o")
-            cell = {
-                "Mg_o": mg * mM, "Ca_o": ca * mM,
-                "surface_charge": value(conditions, "surface_charge"),
-                "g_AMPA": value(conditions, "g_AMPA") * nS,
-                "g_NMDA": value(conditions, "g_NMDA") * value(conditions, "nmda_scale") * nS,
-                "g_GABA_A": value(conditions, "g_GABA_A") * nS,
-            }
-            w_exc, w_inh = value(conditions, "w_exc"), value(conditions, "w_inh")
-            seeds = [int(c["seed"]) for c in conditions]
-
-            # 1. firing rate
-            drive_net.restore("initial")
-            model.initialize(rate_group, **cell)
-            rate_e = value(conditions, "n_exc") * value(conditions, "rate_exc")
-            rate_i = value(conditions, "n_inh") * value(conditions, "rate_inh")
-            drive_e, drive_i = np.zeros((n_bins, n)), np.zeros((n_bins, n))
-            for k, seed in enumerate(seeds):
-                counts_e, counts_i = self.input_counts(seed, n_bins, float(input_dt / second),
-                                                       rate_e[k], rate_i[k])
-                drive_e[:, k] = w_exc[k] * counts_e
-                drive_i[:, k] = w_inh[k] * counts_i
-            namespace = {"drive_exc": TimedArray(drive_e, dt=input_dt, name="drive_exc"),
-                         "drive_inh": TimedArray(drive_i, dt=input_dt, name="drive_inh")}
-            drive_net.run(transient + duration, namespace=namespace)
-            times = np.asarray(rate_spikes.t / second)
-            counted = np.bincount(np.asarray(rate_spikes.i)[times >= float(transient / second)],
-                                  minlength=n)
-            rate = counted / float(duration / second)
-
-            # 2. EPSP from rest and 3. synaptic threshold by a (probes+1)-ary
-            # search over reruns of the same compiled network; the EPSP rides
-            # on the first round.
-            volley = value(conditions, "epsp_inputs") * w_exc
-            # the search runs on a grid of ``resolution`` (lo, hi in grid steps)
-            resolution = float(fixed["threshold_resolution"])
-            top = np.floor(value(conditions, "max_inputs") / resolution + 1e-9).astype(int)
-            probe_cell = {k: _tile(v, probes + 1) for k, v in cell.items()}
-            lo, hi = np.zeros(n, int), top + 1  # no spike at lo; spike at hi (or none)
-            first = True
-            while first or np.any(hi - lo > 1):
-                candidates = search_candidates(lo, hi, probes)          # (probes, n)
-                probe_net.restore("initial")
-                rest = model.initialize(probe, **probe_cell)
-                epsp_kick = volley if first else np.zeros(n)
-                kick = np.concatenate([epsp_kick, (candidates * resolution * w_exc).ravel()])
-                probe.s_AMPA = kick
-                probe.x_NMDA = kick
-                trace.active = first
-                probe_net.run(max(window, threshold_window) if first else threshold_window)
-                index, when = np.asarray(probe_spikes.i), np.asarray(probe_spikes.t / ms)
-                early = index[(index >= n) & (when < float(threshold_window / ms))] - n
-                spiked = (np.bincount(early, minlength=probes * n) > 0).reshape(probes, n)
-                if first:
-                    v_rest = rest[:n]
-                    samples = int(round(float(window / RECORD_DT)))
-                    dv = np.asarray(trace.v / mV)[:, :samples] - v_rest[:, None]
-                    amplitude = dv.max(axis=1)
-                    above = dv >= 0.5 * amplitude[:, None]
-                    halfwidth = above.sum(axis=1) * float(RECORD_DT / ms)
-                    # exactly rounded sums: the same in any batch layout
-                    area = np.array([math.fsum(row) for row in dv]) * float(RECORD_DT / ms)
-                    epsp_spike = np.bincount(index[index < n], minlength=n) > 0
-                    first = False
-                lo, hi = narrow(lo, hi, candidates, spiked)
-            threshold = np.where(hi <= top, np.round(hi * resolution, 9), np.nan)
-
-            return [[{
-                "rate_hz": float(rate[k]),
-                "epsp_mV": float(amplitude[k]),
-                "epsp_halfwidth_ms": float(halfwidth[k]),
-                "epsp_area_mV_ms": float(area[k]),
-                "epsp_spike": int(epsp_spike[k]),
-                "threshold_inputs": float(threshold[k]),
-                "v_rest_mV": float(v_rest[k]),
-            }] for k in range(n)]
+            if len(conditions) != n:
+                raise RuntimeError(f"built for {n} conditions, got {len(conditions)}")
+            values = self.batch_values(conditions, fixed)
+            cell = self.cell_values(conditions, fixed, values)
+            rate = self._rates(model, rate_net, drive, fixed, values, cell,
+                               [int(c["seed"]) for c in conditions])
+            measured = self._volleys(model, probe_net, fixed, values, cell, epsp, search)
+            measured["rate_hz"] = rate
+            return [[{column: (int(measured[column][k]) if column == "epsp_spike"
+                               else float(measured[column][k])) for column in ROW_COLUMNS}]
+                    for k in range(n)]
         return runner
+
+    def cell_values(self, conditions, fixed, values):
+        """The cell's per-condition values: every setting's variable, g_NMDA times nmda_scale."""
+        cell = self.model_values(conditions, fixed)
+        cell["g_NMDA"] = cell["g_NMDA"] * values["nmda_scale"]
+        return cell
+
+    @staticmethod
+    def _drive_network(model, n, fixed, drive, per_neuron):
+        """Network A: ``n`` cells under the Poisson drive, and their spikes."""
+        group = model.build_group(n, dt=fixed["dt"], name=CELL_NAME, per_neuron=per_neuron)
+        drive.attach(group, f"{CELL_NAME}_drive")
+        spikes = SpikeMonitor(group, name=f"{CELL_NAME}_spikes")
+        network = Network(group, spikes)
+        network.store("initial")
+        return network, group, spikes
+
+    @staticmethod
+    def _probe_network(model, n, fixed, probes, per_neuron):
+        """Network B, volleys from rest: cells 0..n-1 take the EPSP volley (first round
+        only, recorded); cells n + j n + k (j < probes) test volleys of condition k."""
+        group = model.build_group((probes + 1) * n, dt=fixed["dt"], name=CELL_NAME,
+                                  per_neuron=per_neuron)
+        trace = StateMonitor(group, "v", record=np.arange(n), dt=RECORD_DT,
+                             name=f"{CELL_NAME}_trace")
+        spikes = SpikeMonitor(group, name=f"{CELL_NAME}_spikes")
+        network = Network(group, trace, spikes)
+        network.store("initial")
+        return network, group, trace, spikes, probes
+
+    @staticmethod
+    def _rates(model, rate_net, drive, fixed, values, cell, seeds):
+        """1. Firing rate under the Poisson drive (common random numbers per seed)."""
+        network, group, spikes = rate_net
+        network.restore("initial")
+        model.initialize(group, **cell)
+        totals = {"exc": values["n_exc"] * np.asarray(values["rate_exc"] / Hz),
+                  "inh": values["n_inh"] * np.asarray(values["rate_inh"] / Hz)}
+        weights = {"exc": values["w_exc"], "inh": values["w_inh"]}
+        network.run(drive.duration, namespace=drive.namespace(seeds, totals, weights))
+        return firing_rates(spikes, len(seeds), fixed["transient"], fixed["duration"])
+
+    @staticmethod
+    def _volleys(model, probe_net, fixed, values, cell, epsp, search):
+        """2. EPSP from rest and 3. synaptic threshold, on reruns of network B.
+
+        The EPSP volley rides on the first round of the threshold search.
+        """
+        network, group, trace, spikes, probes = probe_net
+        n = len(values["w_exc"])
+        w_exc = values["w_exc"]
+        probe_cell = {k: _tile(v, probes + 1) for k, v in cell.items()}
+        window, threshold_window = fixed["window"], fixed["threshold_window"]
+        out = {}
+
+        def probe_round(volleys, first):
+            network.restore("initial")
+            rest = model.initialize(group, **probe_cell)
+            epsp_kick = values["epsp_inputs"] * w_exc if first else np.zeros(n)
+            kick = np.concatenate([epsp_kick, (volleys * w_exc).ravel()])
+            group.s_AMPA = kick
+            group.x_NMDA = kick
+            trace.active = first
+            network.run(max(window, threshold_window) if first else threshold_window)
+            index, when = np.asarray(spikes.i), np.asarray(spikes.t / ms)
+            early = index[(index >= n) & (when < float(threshold_window / ms))] - n
+            if first:
+                out["v_rest_mV"] = rest[:n]
+                out.update(epsp.measure(np.asarray(trace.v / mV), rest[:n]))
+                out["epsp_spike"] = np.bincount(index[index < n], minlength=n) > 0
+            return (np.bincount(early, minlength=probes * n) > 0).reshape(probes, n)
+
+        out["threshold_inputs"] = search.search(values["max_inputs"], probe_round)
+        return out
 
     # -- figure ---------------------------------------------------------------------------
     def plot(self, tables):

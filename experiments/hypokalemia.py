@@ -37,7 +37,7 @@ References: Huang & Kuo 2007 JASN 18:2649; Sterns et al. 1981 Medicine
 from __future__ import annotations
 
 import numpy as np
-from brian2 import mM, second
+from brian2 import mM
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -46,7 +46,7 @@ from models.body import (SCENARIOS, Body, BodyParameters, RenalTable, balance_er
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .engine.framework import Experiment
-from .k_secretion import CONDITION_MAP, build_cell, cell_settings, check_steady
+from .k_secretion import build_cell, cell_settings, check_steady
 from .engine.settings import Setting, UsageError, concentration, temperature
 from .engine.style import figure
 
@@ -102,7 +102,7 @@ def single_valued(values, names, experiment: str, swept: str) -> None:
     """UsageError unless every named setting has exactly one value (no sweep)."""
     for name in names:
         if len(values[name]) != 1:
-            raise UsageError(f"--set {name}={','.join(str(v) for v in values[name])}: takes one "
+            raise UsageError(f"--set {name}: {len(values[name])} values given; takes one "
                              f"value in {experiment} (sweep {swept} instead); allowed: one value")
 
 
@@ -125,14 +125,12 @@ def renal_table(experiment, fixed, points: int | None = None, extra_k_plasma=Non
     if extra:
         k_all = np.concatenate([k_all, np.broadcast_to(extra_k_plasma, (extra,))])
         mg_all = np.concatenate([mg_all, np.atleast_1d(extra_mg_i)])
-    cell = build_cell(type(experiment), k_all.size, fixed)
-    conditions = [{} for _ in range(k_all.size)]
-    env = experiment.per_neuron(conditions, fixed, {k: v for k, v in CONDITION_MAP.items()
-                                                    if k in fixed})
+    cell, group = build_cell(type(experiment), k_all.size, fixed)
+    env = experiment.model_values([{} for _ in range(k_all.size)], fixed, group.variables)
     env["P_ENaC"] = env["P_ENaC"] * float(fixed["enac_scale"])
     env["K_blood"] = k_all * mM
     env["Mg_i"] = mg_all * mM
-    result = cell.run(env, duration=fixed["relax"] * second)
+    result = cell.run(group, env, duration=fixed["relax"])
     check_steady(result, f"{experiment.name} renal table")
     j = result["j_k_pmol_min_mm"][:kk.size].reshape(kk.shape)
     rows = [{"_table": "renal", "_once": True, "k_plasma_mM": float(k), "mg_i_mM": float(g),
@@ -184,19 +182,17 @@ class Hypokalemia(Experiment):
                 "numerical choice: fastest time constant ~0.03 day (K shift between ECF and "
                 "cells)", exclusive=True, maximum=0.05),
         concentration("na_lumen", (140.0,), "luminal Na+ of the principal-cell table",
-                      "perfused-tubule Ringer 140 mM", column=False),
+                      "perfused-tubule Ringer 140 mM", column=False, variable="Na_lumen"),
         concentration("k_lumen", (5.0,), "luminal K+ of the principal-cell table",
-                      "perfusate K 5 mM (Tomita et al. 1985)", column=False),
+                      "perfusate K 5 mM (Tomita et al. 1985)", column=False, variable="K_lumen"),
         temperature("absolute temperature"),
     ) + body_settings() + cell_settings(relax=900.0)
 
     def validate(self, values):
-        if values["k_lumen"][0] <= 0:
-            raise UsageError(f"--set k_lumen={values['k_lumen'][0]:g}: must be > 0 mM; "
-                             "allowed: numbers in mM > 0")
-        if values["serum_mg"][0] <= 0:
-            raise UsageError(f"--set serum_mg={values['serum_mg'][0]:g}: must be > 0 mM; "
-                             "allowed: numbers in mM > 0")
+        for name in ("k_lumen", "serum_mg"):
+            if values[name][0] <= 0:
+                raise UsageError(f"--set {name}={float(values[name][0] / mM):g}: must be > 0 mM; "
+                                 "allowed: numbers in mM > 0")
         if values["start_day"][0] >= values["days"][0]:
             raise UsageError(f"--set start_day={values['start_day'][0]:g}: must be before "
                              f"days={values['days'][0]:g}")
@@ -214,7 +210,8 @@ class Hypokalemia(Experiment):
             body = Body(table, body_parameters(fixed))
             k_supp, mg_supp, mg_load = scenario_doses(scenarios, fixed["k_supplement"],
                                                       fixed["mg_supplement"], fixed["mg_load"])
-            result = body.simulate(np.full(len(conditions), fixed["serum_mg"]), k_supp, mg_supp,
+            serum_mg_mM = float(fixed["serum_mg"] / mM)
+            result = body.simulate(np.full(len(conditions), serum_mg_mM), k_supp, mg_supp,
                                    fixed["start_day"], fixed["days"], dt_day=fixed["body_dt"],
                                    mg_load=mg_load, mg_load_days=fixed["mg_load_days"])
             out = []

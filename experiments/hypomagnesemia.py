@@ -27,6 +27,7 @@ JASN 18:2649; Jahr & Stevens 1990 J Neurosci 10:3178.
 from __future__ import annotations
 
 import numpy as np
+from brian2 import mM
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -68,9 +69,9 @@ class Hypomagnesemia(Experiment):
         concentration("k_plasma", (4.0,), "plasma K at which K+ secretion is reported",
                       "normal serum K 3.5-5.0 mM (docs/reference.md section 5)", column=False),
         concentration("k_lumen", (5.0,), "luminal K+ of the principal cell",
-                      "perfusate K 5 mM (Tomita et al. 1985)", column=False),
+                      "perfusate K 5 mM (Tomita et al. 1985)", column=False, variable="K_lumen"),
         concentration("na_lumen", (140.0,), "luminal Na+ of the principal cell",
-                      "perfused-tubule Ringer 140 mM", column=False),
+                      "perfused-tubule Ringer 140 mM", column=False, variable="Na_lumen"),
         temperature("absolute temperature (kidney)"),
     ) + NEURON_SETTINGS + body_settings() + cell_settings(relax=900.0)
 
@@ -87,11 +88,13 @@ class Hypomagnesemia(Experiment):
         body_params = body_parameters(fixed)
 
         def runner(conditions):
-            serum = np.array([c.get("serum_mg", fixed.get("serum_mg")) for c in conditions], float)
+            serum = np.asarray(self.batch_values(conditions, fixed, ["serum_mg"])["serum_mg"] / mM)
             mg = mg_compartments(serum, csf_exponent=fixed["csf_exponent"],
                                  cell_exponent=fixed["cell_exponent"])
-            neuron_rows = neuron([{**c, "mg_o": float(x)} for c, x in zip(conditions, mg["csf_mM"])])
-            table, rows, kidney = renal_table(self, fixed, extra_k_plasma=fixed["k_plasma"],
+            neuron_rows = neuron([{**c, "mg_o": float(x) * mM}
+                                  for c, x in zip(conditions, mg["csf_mM"])])
+            table, rows, kidney = renal_table(self, fixed,
+                                              extra_k_plasma=float(fixed["k_plasma"] / mM),
                                               extra_mg_i=mg["intracellular_mM"])
             plasma_k = Body(table, body_params).steady_plasma_k(mg["intracellular_mM"])
             out = []

@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from brian2 import ms, mM, second
+from brian2 import NeuronGroup, ms, mM, second
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -50,10 +50,6 @@ K_SECRETION_BAND = (5.0, 30.0)        # pmol/min/mm, rat CCD
 BASOLATERAL_BAND = (-85.0, -70.0)     # mV
 TRANSEPITHELIAL_BAND = (-50.0, 0.0)   # mV, lumen negative
 APICAL_BAND = (-60.0, -30.0)          # mV
-
-CONDITION_MAP = {"mg_i": "Mg_i", "k_lumen": "K_lumen", "na_lumen": "Na_lumen",
-                 "k_plasma": "K_blood", "temperature": "T"}
-
 
 def cell_settings(relax: float = 300.0) -> tuple[Setting, ...]:
     """Relaxation time (default ``relax`` s) and step of the principal-cell integration (shared)."""
@@ -74,19 +70,19 @@ def check_positive(values, names) -> None:
     for name in names:
         bad = [v for v in values[name] if v <= 0]
         if bad:
-            raise UsageError(f"--set {name}={','.join(f'{v:g}' for v in values[name])}: "
+            shown = ",".join(f"{float(v / mM):g}" for v in values[name])
+            raise UsageError(f"--set {name}={shown}: "
                              f"must be > 0 mM (the Nernst potential is undefined at 0); "
                              f"allowed: numbers in mM > 0")
 
 
-def build_cell(experiment: type[Experiment], n: int, fixed) -> PrincipalCell:
-    """A principal-cell group of ``n`` units with the run's fixed parameter values."""
-    values = {p.name: experiment.quantity(p.name, fixed[p.name])
-              for p in PrincipalCell.parameters if p.name in fixed}
-    return PrincipalCell(n, enac=experiment.channel(ENaC, fixed),
+def build_cell(experiment: type[Experiment], n: int, fixed) -> tuple[PrincipalCell, NeuronGroup]:
+    """The principal cell with the run's fixed parameter values, and its group of ``n`` units."""
+    values = {p.name: fixed[p.name] for p in PrincipalCell.parameters if p.name in fixed}
+    cell = PrincipalCell(enac=experiment.channel(ENaC, fixed),
                          romk=experiment.channel(ApicalROMK, fixed),
-                         kir=experiment.channel(Kir45, fixed), values=values,
-                         dt=fixed["cell_dt"] * ms)
+                         kir=experiment.channel(Kir45, fixed), values=values)
+    return cell, cell.build_group(n, dt=fixed["cell_dt"])
 
 
 def check_steady(result, what: str) -> None:
@@ -112,16 +108,18 @@ class KSecretion(Experiment):
         concentration("mg_i", (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5),
                       "cytoplasmic free Mg2+ of the principal cell",
                       "intracellular free Mg about 0.5 mM (0.5-1.0) normally; lower in Mg "
-                      "deficiency (docs/reference.md sections 2-3)", quick=(0.1, 0.5, 1.0)),
+                      "deficiency (docs/reference.md sections 2-3)", quick=(0.1, 0.5, 1.0),
+                      variable="Mg_i"),
         concentration("k_lumen", (5.0,), "luminal K+ (perfusate)",
-                      "perfused-tubule perfusate K 5 mM (Tomita et al. 1985)"),
+                      "perfused-tubule perfusate K 5 mM (Tomita et al. 1985)", variable="K_lumen"),
         Setting("enac_scale", (1.0,), None, "ENaC activity relative to baseline "
                 "(aldosterone > 1, amiloride 0)", "baseline = mineralocorticoid-treated rat CCD",
                 minimum=0.0, maximum=100.0, column=True),
         concentration("na_lumen", (140.0,), "luminal Na+ (perfusate)",
-                      "perfused-tubule Ringer 140 mM (Tomita et al. 1985)"),
+                      "perfused-tubule Ringer 140 mM (Tomita et al. 1985)", variable="Na_lumen"),
         concentration("k_plasma", (4.0,), "plasma (peritubular) K+",
-                      "normal serum K 3.5-5.0 mM (docs/reference.md section 5)"),
+                      "normal serum K 3.5-5.0 mM (docs/reference.md section 5)",
+                      variable="K_blood"),
         temperature("absolute temperature"),
         Setting("band_kd0_min", (0.5,), mM, "lower end of ROMK's plausible Mg2+ Kd0",
                 "docs/reference.md section 3 (Kd0 0.5-5 mM) [uncertain]", minimum=0.0,
@@ -141,31 +139,32 @@ class KSecretion(Experiment):
         check_positive(values, ("k_lumen", "k_plasma"))
         for low, high in (("band_kd0_min", "band_kd0_max"), ("band_zdelta_min", "band_zdelta_max")):
             if values[low][0] > values[high][0]:
-                raise UsageError(f"--set {low}={values[low][0]:g}: must not exceed "
-                                 f"{high}={values[high][0]:g}")
+                shown = [self.setting(n).magnitude(values[n][0]) for n in (low, high)]
+                raise UsageError(f"--set {low}={shown[0]:g}: must not exceed "
+                                 f"{high}={shown[1]:g}")
 
     def band_corners(self, fixed) -> list[tuple[float, float]]:
         """(Kd0 in mM, z*delta) at the corners of the uncertainty box."""
-        return list(itertools.product((fixed["band_kd0_min"], fixed["band_kd0_max"]),
+        kd0 = (float(fixed["band_kd0_min"] / mM), float(fixed["band_kd0_max"] / mM))
+        return list(itertools.product(kd0,
                                       (fixed["band_zdelta_min"], fixed["band_zdelta_max"])))
 
     def build(self, n, fixed):
         corners = self.band_corners(fixed)
         blocks = 1 + len(corners)
-        cell = build_cell(type(self), n * blocks, fixed)
+        cell, group = build_cell(type(self), n * blocks, fixed)
 
         def runner(conditions):
             m = len(conditions)
-            env = self.per_neuron(conditions, fixed, CONDITION_MAP)
-            scale = np.array([c.get("enac_scale", fixed.get("enac_scale")) for c in conditions], float)
-            env["P_ENaC"] = env["P_ENaC"] * scale
+            env = self.model_values(conditions, fixed)
+            env["P_ENaC"] = env["P_ENaC"] * self.batch_values(conditions, fixed)["enac_scale"]
             per_unit = {k: _tile(v, blocks) for k, v in env.items()}
             kd0 = np.asarray(per_unit["Kd0_ROMK"] / mM).copy()
             zdelta = np.asarray(per_unit["zdelta_ROMK"], float).copy()
             for b, (k, z) in enumerate(corners, start=1):
                 kd0[b * m:(b + 1) * m], zdelta[b * m:(b + 1) * m] = k, z
             per_unit["Kd0_ROMK"], per_unit["zdelta_ROMK"] = kd0 * mM, zdelta
-            result = cell.run(per_unit, duration=fixed["relax"] * second)
+            result = cell.run(group, per_unit, duration=fixed["relax"])
             check_steady(result, self.name)
             out = []
             for k in range(m):

@@ -14,7 +14,7 @@ Reference: Jahr CE, Stevens CF (1990) J Neurosci 10:3178-3182.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import mV
+from brian2 import mV, nS
 
 from channels.nmda import BLOCKS, NMDA
 
@@ -32,15 +32,15 @@ class NMDAIV(ClampIV):
     columns = ("mg_o_mM", "v_mV", "i_pA", "unblocked", "g_nS")
     settings = (
         concentration("mg_o", (0, 0.1, 0.5, 1, 2), "extracellular free Mg2+",
-                      "range around CSF ionized Mg 0.82 mM (Brewer et al. 2001)"),
+                      "range around CSF ionized Mg 0.82 mM (Brewer et al. 2001)",
+                      variable="Mg_o"),
         Setting("v", tuple(np.round(np.linspace(-100, 40, 141), 6)), mV, "clamp potential",
                 "range of Jahr & Stevens 1990, Fig. 1", quick=tuple(np.linspace(-100, 40, 29)),
-                minimum=-200.0, maximum=200.0, column=True),
+                minimum=-200.0, maximum=200.0, column=True, variable="v"),
         Setting("block", ("jahr_stevens",), None, "form of the Mg2+ block",
                 "channels.nmda", choices=BLOCKS, column=True, structural=True),
         temperature("absolute temperature (Woodhull block)"),
     ) + clamp_settings()
-    ENVIRONMENT = {"v": "v", "mg_o": "Mg_o", "temperature": "T"}
 
     def make_channel(self, fixed):
         return self.channel(NMDA, fixed, block=fixed["block"], gating="open")
@@ -51,11 +51,10 @@ class NMDAIV(ClampIV):
 
     def build(self, n, fixed):
         runner = super().build(n, fixed)
-        g_nS = fixed.get("g_NMDA")
 
         def with_conductance(conditions):
             rows = runner(conditions)
-            g = np.array([c.get("g_NMDA", g_nS) for c in conditions], float)
+            g = np.asarray(self.batch_values(conditions, fixed, ["g_NMDA"])["g_NMDA"] / nS)
             for k, condition_rows in enumerate(rows):
                 condition_rows[0]["g_nS"] = g[k] * condition_rows[0]["unblocked"]
             return rows

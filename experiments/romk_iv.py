@@ -34,23 +34,26 @@ class ROMKIV(ClampIV):
     columns = ("mg_i_mM", "k_o_mM", "v_mV", "i_pA", "unblocked", "e_k_mV")
     settings = (
         concentration("mg_i", (0, 0.1, 0.5, 1, 2), "cytoplasmic free Mg2+",
-                      "intracellular free Mg about 0.5 mM, range 0.5-1.0 (docs/reference.md section 2)"),
+                      "intracellular free Mg about 0.5 mM, range 0.5-1.0 (docs/reference.md section 2)",
+                      variable="Mg_i"),
         concentration("k_o", (10.0,), "external (luminal) K+",
                       "cortical collecting duct luminal K of order 10 mM (5-40 mM, "
-                      "Malnic, Klose & Giebisch 1964 AJP 206:674) [uncertain]"),
-        concentration("k_i", (145.0,), "cytoplasmic K+", "principal cell K 145 mM (docs/reference.md section 3)"),
+                      "Malnic, Klose & Giebisch 1964 AJP 206:674) [uncertain]", variable="K_o"),
+        concentration("k_i", (145.0,), "cytoplasmic K+",
+                      "principal cell K 145 mM (docs/reference.md section 3)", variable="K_i"),
         Setting("v", tuple(np.round(np.linspace(-120, 40, 161), 6)), mV,
                 "cell potential relative to the outside (lumen)", "range covering E_K +- 80 mV",
-                quick=tuple(np.linspace(-120, 40, 33)), minimum=-200.0, maximum=200.0, column=True),
+                quick=tuple(np.linspace(-120, 40, 33)), minimum=-200.0, maximum=200.0, column=True,
+                variable="v"),
         temperature("absolute temperature"),
     ) + clamp_settings()
-    ENVIRONMENT = {"v": "v", "mg_i": "Mg_i", "k_o": "K_o", "k_i": "K_i", "temperature": "T"}
 
     def validate(self, values):
         from .engine.settings import UsageError
         for name in ("k_o", "k_i"):
             if any(v <= 0 for v in values[name]):
-                raise UsageError(f"--set {name}={','.join(f'{v:g}' for v in values[name])}: "
+                shown = ",".join(f"{v:g}" for v in self.setting(name).in_unit(values[name]))
+                raise UsageError(f"--set {name}={shown}: "
                                  f"K+ must be > 0 mM (E_K is undefined at 0); allowed: numbers in mM > 0")
 
     def make_channel(self, fixed):

@@ -66,19 +66,13 @@ RASTER_MG = (0.1, 0.5, 1.2)
 
 def network_settings() -> tuple[Setting, ...]:
     """Settings for every network parameter, in its display unit."""
-    out = []
-    for p in PARAMETERS:
-        unit = None if p.dimensionless else p.unit
-        is_voltage = unit is not None and str(unit).endswith("V")
-        out.append(Setting(p.name, (p.magnitude(),), unit, p.meaning,
-                           p.source + (" [uncertain]" if p.uncertain else ""),
-                           minimum=None if is_voltage else 0.0,
-                           maximum=1.0 if p.name in ("p_connect", "U_STD") else None,
-                           # g_AMPA > 0: the external input is counted in units of g_AMPA
-                           exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I",
-                                                        "g_AMPA_E", "g_AMPA_I"),
-                           structural=p.name in STRUCTURAL))
-    return tuple(out)
+    return tuple(
+        Setting.from_parameter(p, maximum=1.0 if p.name in ("p_connect", "U_STD") else None,
+                               # g_AMPA > 0: the external input is counted in units of g_AMPA
+                               exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I",
+                                                            "g_AMPA_E", "g_AMPA_I"),
+                               structural=p.name in STRUCTURAL)
+        for p in PARAMETERS)
 
 
 class Seizure(Experiment):
@@ -122,25 +116,28 @@ class Seizure(Experiment):
 
     def validate(self, values):
         if max(values["transient"]) >= min(values["duration"]):
-            raise UsageError(f"--set transient={max(values['transient']):g}: must be shorter than "
-                             f"the duration ({min(values['duration']):g} s)")
+            raise UsageError(f"--set transient={float(max(values['transient']) / second):g}: must "
+                             f"be shorter than the duration "
+                             f"({float(min(values['duration']) / second):g} s)")
 
     def build(self, n, fixed):
         n_e, n_i = int(fixed["n_e"]), int(fixed["n_i"])
-        model = EINetwork(n_e, n_i, n, dt=fixed["dt"] * ms)
-        duration_s = float(fixed["duration"])
+        model = EINetwork(n_e, n_i, n, dt=fixed["dt"])
+        duration_s = float(fixed["duration"] / second)
         criteria = BurstCriteria()
+        settings = self.all_settings()
         names = [p.name for p in PARAMETERS if p.name not in STRUCTURAL] + ["nmda_scale"]
 
         def runner(conditions):
-            def values_of(name):
-                return np.array([c.get(name, fixed.get(name)) for c in conditions], float)
-            values = {name: values_of(name) for name in names}
-            values.update({name: float(fixed[name]) for name in STRUCTURAL})
-            spikes = model.simulate(values_of("mg_o"), [int(c["seed"]) for c in conditions],
-                                    duration_s * second, values)
-            transient = values_of("transient")
-            return [self.measure(i, t, n_e, n_i, duration_s, float(transient[k]), criteria)
+            # EINetwork.simulate takes numbers in each parameter's display unit
+            values = {name: np.asarray(settings[name].in_unit(array), float) for name, array
+                      in self.batch_values(conditions, fixed, names + ["mg_o"]).items()}
+            values.update({name: settings[name].magnitude(fixed[name]) for name in STRUCTURAL})
+            spikes = model.simulate(values.pop("mg_o"), [int(c["seed"]) for c in conditions],
+                                    fixed["duration"], values)
+            transient = self.batch_values(conditions, fixed, ["transient"])["transient"]
+            return [self.measure(i, t, n_e, n_i, duration_s, float(transient[k] / second),
+                                 criteria)
                     for k, (i, t) in enumerate(spikes)]
         return runner
 
@@ -177,7 +174,6 @@ class Seizure(Experiment):
 
     def plot(self, tables):
         main = tables["main"]
-        raster, rate = tables.get("raster"), tables.get("rate")
         seeds = sorted(main.unique("seed"))
         scales = main.unique("nmda_scale")
         first = main.where(seed=seeds[0], nmda_scale=scales[0])
@@ -194,50 +190,57 @@ class Seizure(Experiment):
                 ax_r.axis("off")
                 ax_p.axis("off")
                 continue
-            mg = shown[col]
-            where = dict(mg_o_mM=mg, seed=seeds[0], nmda_scale=scales[0])
-            if raster is not None and len(raster):
-                part = raster.where(**where)
-                if len(part):
-                    cells = np.asarray(part["cell"])
-                    neuron = part["neuron"]
-                    # interneurons on top of the pyramidal cells
-                    n_e_rows = RASTER_CELLS[0]
-                    y = np.where(cells == "E", neuron, n_e_rows + (neuron - neuron[cells == "I"].min()
-                                                                   if np.any(cells == "I") else 0))
-                    for kind, color in (("E", "tab:red"), ("I", "tab:blue")):
-                        sel = cells == kind
-                        ax_r.plot(part["t_s"][sel], y[sel], "|", ms=2, color=color,
-                                  label="pyramidal" if kind == "E" else "interneuron")
-            ax_r.set(title=f"Mg$_o$ = {mg:g} mM", ylabel="cell", xlabel="time (s)")
-            if col == 0:
-                ax_r.legend(loc="upper right", markerscale=3)
-            if rate is not None and len(rate):
-                part = rate.where(**where)
-                ax_p.plot(part["t_s"], part["rate_hz"], color="k", lw=0.8)
-            row = first.where(mg_o_mM=mg)
-            ax_p.set(xlabel="time (s)", ylabel="population rate (Hz)",
-                     title=f"{row['burst_rate_hz'][0]:.2f} bursts/s" if len(row) else "")
-        ax_b, ax_f, ax_d = axes[2]
-        for scale in scales:
-            part = main.where(nmda_scale=scale)
-            mgs = np.array(sorted(part.unique("mg_o_mM")), float)
-            label = f"NMDA x {scale:g}"
-            for ax, column in ((ax_b, "burst_rate_hz"), (ax_f, "rate_hz"), (ax_d, "burst_duration_s")):
-                mean = np.array([np.nanmean(part.where(mg_o_mM=m)[column])
-                                 if np.any(np.isfinite(part.where(mg_o_mM=m)[column])) else np.nan
-                                 for m in mgs])
-                line, = ax.plot(mgs, mean, "o-", label=label)
-                if len(seeds) > 1:
-                    ax.plot(part["mg_o_mM"], part[column], ".", color=line.get_color(), alpha=0.4)
-        for ax in (ax_b, ax_f, ax_d):
-            shade_mg_ranges(ax, label=ax is ax_b)
-            ax.set_xlabel("extracellular Mg$^{2+}$ (mM)")
-        ax_b.set(ylabel="population bursts per s", title="burst rate")
-        ax_f.set(ylabel="mean firing rate (Hz)", title="firing rate")
-        ax_d.set(ylabel="mean burst duration (s)", title="burst duration")
-        ax_b.legend(loc="center right")
+            where = dict(mg_o_mM=shown[col], seed=seeds[0], nmda_scale=scales[0])
+            _raster_panel(ax_r, tables.get("raster"), where, legend=col == 0)
+            _rate_panel(ax_p, tables.get("rate"), first.where(mg_o_mM=shown[col]), where)
+        _summary_panels(axes[2], main, scales, several_seeds=len(seeds) > 1)
         return fig
+
+
+def _raster_panel(ax, raster, where, legend: bool) -> None:
+    """Spikes of the shown cells of one condition, interneurons above pyramidal cells."""
+    part = raster.where(**where) if raster is not None and len(raster) else None
+    if part is not None and len(part):
+        cells, neuron = np.asarray(part["cell"]), part["neuron"]
+        offset = neuron - neuron[cells == "I"].min() if np.any(cells == "I") else 0
+        y = np.where(cells == "E", neuron, RASTER_CELLS[0] + offset)
+        for kind, color in (("E", "tab:red"), ("I", "tab:blue")):
+            sel = cells == kind
+            ax.plot(part["t_s"][sel], y[sel], "|", ms=2, color=color,
+                    label="pyramidal" if kind == "E" else "interneuron")
+    ax.set(title=f"Mg$_o$ = {where['mg_o_mM']:g} mM", ylabel="cell", xlabel="time (s)")
+    if legend:
+        ax.legend(loc="upper right", markerscale=3)
+
+
+def _rate_panel(ax, rate, row, where) -> None:
+    """Population rate of one condition, titled with its burst rate."""
+    if rate is not None and len(rate):
+        part = rate.where(**where)
+        ax.plot(part["t_s"], part["rate_hz"], color="k", lw=0.8)
+    ax.set(xlabel="time (s)", ylabel="population rate (Hz)",
+           title=f"{row['burst_rate_hz'][0]:.2f} bursts/s" if len(row) else "")
+
+
+def _summary_panels(axes, main, scales, several_seeds: bool) -> None:
+    """Burst rate, firing rate and burst duration against Mg_o, one line per NMDA scale."""
+    ax_b, ax_f, ax_d = axes
+    for scale in scales:
+        part = main.where(nmda_scale=scale)
+        mgs = np.array(sorted(part.unique("mg_o_mM")), float)
+        for ax, column in ((ax_b, "burst_rate_hz"), (ax_f, "rate_hz"), (ax_d, "burst_duration_s")):
+            values = [part.where(mg_o_mM=m)[column] for m in mgs]
+            mean = np.array([np.nanmean(v) if np.any(np.isfinite(v)) else np.nan for v in values])
+            line, = ax.plot(mgs, mean, "o-", label=f"NMDA x {scale:g}")
+            if several_seeds:
+                ax.plot(part["mg_o_mM"], part[column], ".", color=line.get_color(), alpha=0.4)
+    for ax in axes:
+        shade_mg_ranges(ax, label=ax is ax_b)
+        ax.set_xlabel("extracellular Mg$^{2+}$ (mM)")
+    ax_b.set(ylabel="population bursts per s", title="burst rate")
+    ax_f.set(ylabel="mean firing rate (Hz)", title="firing rate")
+    ax_d.set(ylabel="mean burst duration (s)", title="burst duration")
+    ax_b.legend(loc="center right")
 
 
 if __name__ == "__main__":

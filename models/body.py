@@ -185,6 +185,21 @@ class BodyParameters:
     cell_exponent: float = 1.0     # Mg_i ~ Mg_s^gamma (mg_compartments) [uncertain]
 
 
+#: The balance equations :meth:`Body.simulate` integrates (numpy RK4; t in days). Units
+#: after the colon; ``J_K_cell`` is the principal cell's K+ secretion (:class:`RenalTable`).
+EQUATIONS = """\
+dN_e/dt = D_K + S_K(t) - U_K - J_shift : mmol/day
+dN_i/dt = J_shift : mmol/day
+K_p = N_e / V_ecf : mM
+U_K = L_0 * a * J_K_cell(K_p, Mg_i) : mmol/day
+a = (K_p / K_p0)**n_adapt : 1
+J_shift = V_icf / tau_K * (K_i0 * (K_p / K_p0)**beta_K - N_i / V_icf) : mmol/day
+dMg_s/dt = (A_Mg + S_Mg(t) - U_Mg - J_Mg) / V_ecf : mM/day
+U_Mg = U_Mg0 * (Mg_s / Mg_s0)**n_Mg : mmol/day
+J_Mg = V_icf * beta_Mg * dMg_i/dt : mmol/day
+dMg_i/dt = (Mg_i_eq(Mg_s) - Mg_i) / tau_Mg : mM/day"""
+
+
 def mg_renal(p: BodyParameters, mg_s):
     """Urinary Mg (mmol/day) at serum Mg ``mg_s`` (mM)."""
     return p.u_mg0_mmol_day * (np.asarray(mg_s, float) / p.mg_s0_mM) ** p.n_mg_renal
@@ -201,21 +216,32 @@ class Body:
 
     Parameters
     ----------
-    table : RenalTable
-        Principal-cell K secretion J(K_p, Mg_i).
+    table : RenalTable, optional
+        Principal-cell K secretion J(K_p, Mg_i). Needed to compute fluxes
+        and to simulate; without it the model only describes itself
+        (:meth:`equations`).
     params : BodyParameters
         Whole-body parameters.
 
     Notes
     -----
     :attr:`length_mm` is the calibrated length of secreting collecting duct
-    :math:`L_0 = D_K / J(K_{p0}, Mg_i^{eq}(Mg_{s0}))`.
+    :math:`L_0 = D_K / J(K_{p0}, Mg_i^{eq}(Mg_{s0}))` (None without a table).
+    The model is integrated in numpy, so it has no Brian2 group.
     """
 
-    def __init__(self, table: RenalTable, params: BodyParameters = BodyParameters()):
+    def __init__(self, table: RenalTable | None = None,
+                 params: BodyParameters = BodyParameters()):
         self.table, self.p = table, params
-        j0 = float(table(params.k_p0_mM, mg_i_equilibrium(params, params.mg_s0_mM)))
-        self.length_mm = params.k_diet_mmol_day / (j0 * PMOL_MIN_TO_MMOL_DAY)
+        self.length_mm = None
+        if table is not None:
+            j0 = float(table(params.k_p0_mM, mg_i_equilibrium(params, params.mg_s0_mM)))
+            self.length_mm = params.k_diet_mmol_day / (j0 * PMOL_MIN_TO_MMOL_DAY)
+
+    @staticmethod
+    def equations() -> str:
+        """The balance equations, as text (:data:`EQUATIONS`; module docstring)."""
+        return EQUATIONS
 
     # -- fluxes ---------------------------------------------------------------
     def adaptation(self, k_p):
@@ -224,6 +250,9 @@ class Body:
 
     def urine_k(self, k_p, mg_i):
         """Renal K excretion (mmol/day)."""
+        if self.table is None:
+            raise ValueError("Body has no renal table: build it as Body(RenalTable(...)) "
+                             "to compute K excretion")
         return (self.length_mm * self.adaptation(k_p) * self.table(k_p, mg_i)
                 * PMOL_MIN_TO_MMOL_DAY)
 

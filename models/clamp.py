@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
-from brian2 import Network, NeuronGroup, Quantity, ms
+from brian2 import Equations, Network, NeuronGroup, Quantity, ms
 
 from channels.base import ENVIRONMENT, Channel
 
@@ -19,7 +19,7 @@ from .environment import channel_equations, environment_equations
 
 
 class VoltageClamp:
-    """A group of ``n`` voltage-clamped compartments carrying one channel.
+    """``n`` voltage-clamped compartments carrying one channel.
 
     Parameters
     ----------
@@ -31,16 +31,37 @@ class VoltageClamp:
         How long each clamp is held before the current is read.
     dt : Quantity
         Integration time step.
+
+    Notes
+    -----
+    Like the other models, the clamp builds its group on request: on the
+    first :meth:`run` (or :meth:`build_group`); later runs reuse it.
+    :meth:`equations` needs no group.
     """
 
     def __init__(self, channel: Channel, n: int, settle: Quantity = 20 * ms,
                  dt: Quantity = 0.025 * ms):
-        self.channel, self.n, self.settle = channel, n, settle
-        eqs = environment_equations([channel], extra=("v",)) + channel_equations([channel])
-        self.group = NeuronGroup(n, eqs, method="exponential_euler", dt=dt,
-                                 name=f"clamp_{channel.name}_*")
-        self.network = Network(self.group)
-        self.network.store("initial")
+        self.channel, self.n, self.settle, self.dt = channel, n, settle, dt
+        self._group: NeuronGroup | None = None
+        self._network: Network | None = None
+
+    def equations(self) -> Equations:
+        """Environment (``v`` included, as a per-neuron constant) and the channel's equations."""
+        return environment_equations([self.channel], extra=("v",)) + channel_equations([self.channel])
+
+    def build_group(self) -> NeuronGroup:
+        """The group of ``n`` clamped compartments (built once, then reused)."""
+        if self._group is None:
+            self._group = NeuronGroup(self.n, self.equations(), method="exponential_euler",
+                                      dt=self.dt, name=f"clamp_{self.channel.name}_*")
+            self._network = Network(self._group)
+            self._network.store("initial")
+        return self._group
+
+    @property
+    def group(self) -> NeuronGroup:
+        """The clamped compartments (:meth:`build_group`)."""
+        return self.build_group()
 
     def run(self, environment: Mapping[str, Quantity | Sequence]) -> dict[str, np.ndarray]:
         """Clamp at the given per-neuron environment; return current and recordables.
@@ -62,20 +83,21 @@ class VoltageClamp:
         if missing:  # restore() would leave them at 0 (T = 0 K, K_o = 0): say so instead
             raise ValueError(f"VoltageClamp of {self.channel.name}: no value for "
                              f"{', '.join(dict.fromkeys(missing))}")
-        self.network.restore("initial")
-        present = {k: v for k, v in environment.items() if k in self.group.variables}
+        group = self.build_group()
+        self._network.restore("initial")
+        present = {k: v for k, v in environment.items() if k in group.variables}
         for key, value in present.items():
-            setattr(self.group, key, value)
+            setattr(group, key, value)
         env = {k: v for k, v in present.items() if k in ENVIRONMENT}
-        self.channel.initialize(self.group, env)
+        self.channel.initialize(group, env)
         for key, value in present.items():  # swept channel parameters win over defaults
             if key not in ENVIRONMENT:
-                setattr(self.group, key, value)
-        self.network.run(self.settle)
+                setattr(group, key, value)
+        self._network.run(self.settle)
         # Reading subexpressions evaluates them with numpy: a diverged clamp gives NaN/inf,
         # which the caller reports (one line), so numpy's warnings are not printed as well.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = {"I": np.asarray(getattr(self.group, self.channel.current_name)[:])}
+            out = {"I": np.asarray(getattr(group, self.channel.current_name)[:])}
             for name in self.channel.recordables:
-                out[name] = np.asarray(getattr(self.group, name)[:])
+                out[name] = np.asarray(getattr(group, name)[:])
         return out

@@ -17,6 +17,14 @@ parameters. Wiring, external input and initial potentials of a block are drawn
 with ``numpy.random.default_rng(seed)`` from that block's seed only, so a block
 is identical whatever the batch it runs in (common random numbers across Mg).
 
+Three modules: this one (the model, :class:`EINetwork`, and the per-block
+random draws), :mod:`models.network_parameters` (:data:`PARAMETERS`,
+:data:`SHARED`, :data:`PER_NEURON`, the adaptation current) and
+:mod:`models.network_analysis` (population rate, bursts, synchrony); every
+public name of the three is importable from here. The model builds its group
+on request (:meth:`EINetwork.build_group`, called by :meth:`EINetwork.simulate`);
+:meth:`EINetwork.equations` needs no group.
+
 Notes
 -----
 Membrane of cell i (outward currents positive)::
@@ -103,132 +111,34 @@ Golomb D (2007) Neuronal synchrony measures. Scholarpedia 2(1):1347.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
-from brian2 import (Hz, Network, NeuronGroup, Quantity, SpikeMonitor, Synapses, TimedArray,
-                    amp, mM, ms, mV, nF, nS, pA, second)
+from brian2 import (Equations, Network, NeuronGroup, Quantity, SpikeMonitor, Synapses,
+                    TimedArray, mM, ms, mV, nF, nS, pA, second)
 
 from channels.ampa import AMPA
-from channels.base import Channel, Parameter, unit_string
+from channels.base import Channel, unit_string
 from channels.gaba_a import GABA_A
 from channels.leak import Leak
 from channels.nmda import NMDA, dual_exp_norm
 
 from . import register
 from .environment import environment_equations, total_current
+# The network's parameters and the analysis of its spike trains live in their own modules;
+# their public names are imported here so that ``models.network`` offers all of them.
+from .network_analysis import (BurstCriteria, burst_threshold, detect_bursts, golomb_chi,
+                               population_rate, recruited_fraction)
+from .network_parameters import (PARAMETERS, PER_NEURON, REFERENCE_IN_DEGREE, SHARED,
+                                 Adaptation, default_values, parameter)
 
-BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
-W02 = "Wang 2002 Neuron 36:955 (values of Brian2's Wang_2002 example)"
-TM = "Tsodyks & Markram 1997 PNAS 94:719; Tsodyks, Uziel & Markram 2000 J Neurosci 20:RC50"
-BG = "Brette & Gerstner 2005 J Neurophysiol 94:3637 (regular-spiking fit)"
-TUNED = "chosen here: asynchronous at 1-1.2 mM, bursts at <= 0.2 mM Mg_o"
-
-
-class Adaptation(Channel):
-    """Spike-triggered adaptation current (slow AHP), outward.
-
-    Notes
-    -----
-    :math:`I_{AHP} = w_{AHP}`, :math:`dw_{AHP}/dt = -w_{AHP}/\\tau_{AHP}`,
-    :math:`w_{AHP} \\mathrel{+}= b_{AHP}` at each spike: the adaptation of the
-    AdEx model (Brette & Gerstner 2005) with subthreshold coupling a = 0.
-    The class defaults are Brette & Gerstner's; :class:`EINetwork` sets
-    ``tau_AHP`` per neuron from :data:`PARAMETERS` (300 ms, slower, flagged
-    uncertain) and ``b_AHP = 0`` in interneurons (fast-spiking, non-adapting).
-
-    References
-    ----------
-    Brette R, Gerstner W (2005) J Neurophysiol 94:3637-3642.
-    """
-
-    name = "AHP"
-    reference = BG
-    uses = ()
-    parameters = (
-        Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike", BG),
-        Parameter("tau_AHP", 144 * ms, ms, "decay time constant of the adaptation current", BG),
-    )
-    recordables = ("w_AHP",)
-
-    def equation_text(self) -> str:
-        return "I_AHP = w_AHP : amp\ndw_AHP/dt = -w_AHP / tau_AHP : amp"
-
-    def initial_states(self, env):
-        return {"w_AHP": 0 * amp}
-
-    def current(self, w=0 * amp, **_env):
-        return w
+__all__ = ["PARAMETERS", "PER_NEURON", "REFERENCE_IN_DEGREE", "SHARED", "Adaptation",
+           "BurstCriteria", "EINetwork", "burst_threshold", "default_values", "detect_bursts",
+           "external_counts", "golomb_chi", "parameter", "population_rate",
+           "recruited_fraction", "shared_values", "wiring"]
 
 
-#: Network parameters besides the channels' kinetics; names are settings of ``seizure``.
-PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("C_m_E", 0.5 * nF, nF, "membrane capacitance, pyramidal cell", BW),
-    Parameter("C_m_I", 0.2 * nF, nF, "membrane capacitance, interneuron", BW),
-    Parameter("g_L_E", 25 * nS, nS, "leak conductance, pyramidal cell", BW),
-    Parameter("g_L_I", 20 * nS, nS, "leak conductance, interneuron", BW),
-    Parameter("E_L", -70 * mV, mV, "leak reversal (resting) potential", BW),
-    Parameter("V_th", -50 * mV, mV, "spike threshold", BW),
-    Parameter("V_reset", -55 * mV, mV, "reset potential", BW),
-    Parameter("tau_ref_E", 2 * ms, ms, "refractory period, pyramidal cell", BW),
-    Parameter("tau_ref_I", 1 * ms, ms, "refractory period, interneuron", BW),
-    Parameter("p_connect", 0.2, 1, "connection probability between any two cells",
-              "chosen here; in-degree 0.2 N as in many sparse cortical models", uncertain=True),
-    Parameter("g_AMPA_E", 0.104 * 4 * nS, nS, "recurrent AMPA conductance per synapse onto a pyramidal cell",
-              W02 + ": 0.104 nS x 800/in-degree", uncertain=True),
-    Parameter("g_AMPA_I", 0.081 * 4 * nS, nS, "recurrent AMPA conductance per synapse onto an interneuron",
-              W02 + ": 0.081 nS x 800/in-degree", uncertain=True),
-    Parameter("g_NMDA_E", 0.61 * nS, nS, "NMDA conductance per synapse onto a pyramidal cell "
-              "(peak of one event, dual-exponential gating)",
-              TUNED + "; 0.37 x (" + W02 + ": 0.327 nS x 800/in-degree); Brunel-Wang gating "
-              "peaks at s = 0.59 per event, dual_exp at 1", uncertain=True),
-    Parameter("g_NMDA_I", 0.3 * nS, nS, "NMDA conductance per synapse onto an interneuron",
-              TUNED + "; 0.29 x (" + W02 + ": 0.258 nS x 800/in-degree): fast-spiking "
-              "interneurons have a low NMDA/AMPA ratio (Wang & Gao 2009 Neuropsychopharmacology "
-              "34:2028)", uncertain=True),
-    Parameter("g_GABA_E", 1.25 * 4 * nS, nS, "GABA-A conductance per synapse onto a pyramidal cell",
-              W02 + ": 1.25 nS x 200/in-degree", uncertain=True),
-    Parameter("g_GABA_I", 0.973 * 4 * nS, nS, "GABA-A conductance per synapse onto an interneuron",
-              W02 + ": 0.973 nS x 200/in-degree", uncertain=True),
-    Parameter("g_ext_E", 2.08 * nS, nS, "external AMPA conductance per input spike, pyramidal cell", BW),
-    Parameter("g_ext_I", 1.62 * nS, nS, "external AMPA conductance per input spike, interneuron", BW),
-    Parameter("nu_ext", 2.4 * 1000 * Hz, Hz, "total external Poisson input rate per cell",
-              BW + ": 800 inputs x 3 Hz"),
-    Parameter("U_STD", 0.5, 1, "fraction of synaptic resources used per spike (E synapses)", TM),
-    Parameter("tau_rec_STD", 800 * ms, ms, "recovery time constant of synaptic resources", TM),
-    Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike, pyramidal cell", BG),
-    Parameter("tau_AHP", 300 * ms, ms, "decay time constant of the adaptation current",
-              TUNED + "; slower than " + BG + " (144 ms), within the range of Ca-activated "
-              "AHP currents (Liu & Wang 2001 J Comput Neurosci 10:25)", uncertain=True),
-)
-_BY_NAME = {p.name: p for p in PARAMETERS}
-
-#: Channel parameters that are per-neuron constants (they differ between cell types or
-#: blocks); the other channel parameters are shared constants (EINetwork.namespace).
-PER_NEURON = ("g_L", "g_AMPA", "g_NMDA", "g_GABA_A", "b_AHP")
-
-#: Network parameters shared by all cells of one simulation (namespace constants, which
-#: Brian2 hoists out of the per-neuron loop); blocks of one simulation must agree on them.
-SHARED = {"E_L": mV, "V_th": mV, "V_reset": mV, "U_STD": 1, "tau_rec_STD": ms, "tau_AHP": ms}
-
-#: In-degrees (excitatory, inhibitory) for which the per-synapse conductances are given:
-#: 0.2 x 800 and 0.2 x 200. Other sizes scale them by docs/reference.md / (p_connect n), keeping
-#: each cell's total recurrent conductance (the 1/N scaling of Brunel & Wang 2001).
-REFERENCE_IN_DEGREE = (160.0, 40.0)
-
-
-def parameter(name: str) -> Parameter:
-    """One network parameter by name."""
-    return _BY_NAME[name]
-
-
-def default_values() -> dict[str, float]:
-    """Default network parameter values as floats in their display units."""
-    return {p.name: p.magnitude() for p in PARAMETERS}
-
-
-# -- numpy: wiring, inputs, analysis ------------------------------------------------
+# -- per-block randomness (numpy) ---------------------------------------------------
 
 def wiring(n_e: int, n_i: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Random directed connections without autapses: (pre, post) local indices.
@@ -248,126 +158,6 @@ def external_counts(n: int, duration_s: float, bin_s: float, rate_hz: float,
     """Poisson counts of external input spikes per cell and bin, shape (bins, n)."""
     bins = int(np.ceil(duration_s / bin_s - 1e-9)) + 1
     return rng.poisson(rate_hz * bin_s, size=(bins, n)).astype(np.float64)
-
-
-def population_rate(spike_times_s: np.ndarray, n_cells: int, duration_s: float,
-                    bin_s: float = 1e-3, sigma_s: float = 0.01,
-                    start_s: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Population rate (Hz per cell) in bins of ``bin_s``, smoothed by a Gaussian.
-
-    Returns bin centres (s) and the rate. ``sigma_s = 0`` gives the raw rate.
-    """
-    edges = np.arange(start_s, duration_s + bin_s / 2, bin_s)
-    counts, _ = np.histogram(spike_times_s, edges)
-    rate = counts / (n_cells * bin_s)
-    if sigma_s > 0:
-        half = int(np.ceil(4 * sigma_s / bin_s))
-        x = np.arange(-half, half + 1) * bin_s
-        kernel = np.exp(-0.5 * (x / sigma_s) ** 2)
-        kernel /= kernel.sum()
-        # normalise at the edges so the mean rate is not biased down there
-        rate = np.convolve(rate, kernel, "same") / np.convolve(np.ones_like(rate), kernel, "same")
-    return 0.5 * (edges[:-1] + edges[1:]), rate
-
-
-@dataclass(frozen=True)
-class BurstCriteria:
-    """Definition of a population burst (see :func:`detect_bursts`).
-
-    Attributes
-    ----------
-    threshold_factor : float
-        Threshold as a multiple of the baseline (median) population rate.
-    threshold_min_hz : float
-        Lowest threshold (Hz per cell), whatever the baseline.
-    min_duration_s : float
-        Shorter supra-threshold epochs are not bursts.
-    merge_gap_s : float
-        Epochs separated by less than this are one burst.
-    """
-
-    threshold_factor: float = 3.0
-    threshold_min_hz: float = 10.0
-    min_duration_s: float = 0.05
-    merge_gap_s: float = 0.05
-
-
-def burst_threshold(rate_hz: np.ndarray, criteria: BurstCriteria = BurstCriteria()) -> float:
-    """Threshold = max(threshold_min_hz, threshold_factor x median rate)."""
-    baseline = float(np.median(rate_hz)) if len(rate_hz) else 0.0
-    return max(criteria.threshold_min_hz, criteria.threshold_factor * baseline)
-
-
-def detect_bursts(t_s: np.ndarray, rate_hz: np.ndarray,
-                  criteria: BurstCriteria = BurstCriteria()) -> np.ndarray:
-    """Population bursts in a smoothed population rate: array of (start, end) in s.
-
-    A burst is an epoch in which the smoothed population rate stays above the
-    threshold of :func:`burst_threshold` (the larger of ``threshold_min_hz``
-    and ``threshold_factor`` times the median rate, the median standing for
-    the baseline because bursts occupy a minority of the time); epochs closer
-    than ``merge_gap_s`` are merged, then epochs shorter than
-    ``min_duration_s`` are dropped. Epochs cut by the ends of the record count.
-
-    Parameters
-    ----------
-    t_s : array
-        Equally spaced bin centres (s).
-    rate_hz : array
-        Smoothed population rate (Hz per cell), e.g. from :func:`population_rate`.
-    """
-    t_s, rate_hz = np.asarray(t_s, float), np.asarray(rate_hz, float)
-    if len(t_s) == 0:
-        return np.zeros((0, 2))
-    step = t_s[1] - t_s[0] if len(t_s) > 1 else 0.0
-    above = rate_hz > burst_threshold(rate_hz, criteria)
-    padded = np.concatenate([[False], above, [False]]).astype(np.int8)
-    change = np.diff(padded)
-    starts, ends = np.nonzero(change == 1)[0], np.nonzero(change == -1)[0] - 1
-    if len(starts) == 0:
-        return np.zeros((0, 2))
-    begin = t_s[starts] - step / 2
-    end = t_s[ends] + step / 2
-    merged = [[begin[0], end[0]]]
-    for b, e in zip(begin[1:], end[1:]):
-        if b - merged[-1][1] < criteria.merge_gap_s:
-            merged[-1][1] = e
-        else:
-            merged.append([b, e])
-    out = np.array([m for m in merged if m[1] - m[0] >= criteria.min_duration_s - 1e-12])
-    return out.reshape(-1, 2)
-
-
-def recruited_fraction(spike_i: np.ndarray, spike_t: np.ndarray, n_cells: int,
-                       bursts: np.ndarray) -> np.ndarray:
-    """Fraction of the cells that fire at least once in each burst."""
-    out = np.zeros(len(bursts))
-    for k, (start, end) in enumerate(bursts):
-        inside = (spike_t >= start) & (spike_t < end)
-        out[k] = len(np.unique(spike_i[inside])) / n_cells
-    return out
-
-
-def golomb_chi(spike_i: np.ndarray, spike_t: np.ndarray, n_cells: int, start_s: float,
-               stop_s: float, bin_s: float = 0.01) -> float:
-    """Golomb's synchrony measure chi on spike counts in bins of ``bin_s``.
-
-    :math:`\\chi^2 = \\mathrm{Var}_t[\\bar n(t)] / (N^{-1}\\sum_i \\mathrm{Var}_t[n_i(t)])`,
-    with :math:`n_i(t)` the spike count of cell i in bin t and :math:`\\bar n` the
-    mean over cells (Golomb 2007 applies it to voltages or filtered spike
-    trains). chi is about :math:`1/\\sqrt{N}` for independent cells and 1 for
-    identical ones; 0 if no cell fires.
-    """
-    edges = np.arange(start_s, stop_s + bin_s / 2, bin_s)
-    if len(edges) < 3:
-        return float("nan")
-    keep = (spike_t >= start_s) & (spike_t < edges[-1])
-    counts = np.zeros((n_cells, len(edges) - 1))
-    np.add.at(counts, (spike_i[keep], np.searchsorted(edges, spike_t[keep], "right") - 1), 1)
-    individual = counts.var(axis=1).mean()
-    if individual == 0:
-        return 0.0
-    return float(np.sqrt(counts.mean(axis=0).var() / individual))
 
 
 # -- the Brian2 model ----------------------------------------------------------------
@@ -420,19 +210,18 @@ class EINetwork:
         channels' kinetic constants (reversal potentials, time constants, block
         constants, from :meth:`namespace`) and the network parameters in
         :data:`SHARED` are the same for every cell of a simulation and are
-        namespace constants, which Brian2 hoists out of the per-neuron loop
-        (about twice as fast as per-neuron arrays).
+        namespace constants (one value for all cells).
         """
-        from brian2 import Equations
         shared = self.namespace()
         exact = self.method != "euler"
+        frozen_block = not self.nmda.block_form.kinetic  # B_NMDA a subexpression: freeze it
         lines, declared = [], []
         for channel in self.channels:
             for line in channel.equation_text().splitlines():
                 target = line.split(":")[0].strip()
                 if target in shared:
                     continue
-                if exact and target == "B_NMDA = 1 / (1 + Mg_o / K_Mg_NMDA * exp(-gamma_NMDA * v))":
+                if exact and frozen_block and target.startswith("B_NMDA ="):
                     line += " (constant over dt)"
                 elif exact and target.startswith("ds_NMDA/dt"):
                     line = ("ds_NMDA/dt = (norm_NMDA * k_rise_NMDA * x_NMDA - s_NMDA) "
@@ -515,32 +304,60 @@ class EINetwork:
         seeds = [int(s) for s in seeds]
         if len(mg) != nb or len(seeds) != nb:
             raise ValueError(f"need {nb} Mg values and seeds, got {len(mg)} and {len(seeds)}")
+        per_block = self.block_values(values)
+        shared = shared_values(per_block)
+        p = float(per_block["p_connect"][0] if p_connect is None else p_connect)
+        # one draw per distinct seed; blocks with the same seed share it
+        slots = {s: k for k, s in enumerate(dict.fromkeys(seeds))}
+        draws = {s: self.draws(s, p, float(duration / second), float(per_block["nu_ext"][0]))
+                 for s in slots}
+        group = self.build_group()
+        self.set_cells(group, per_block, mg, p, np.concatenate([draws[s][3] for s in seeds]))
+        slot_of_block = np.array([slots[s] for s in seeds])
+        group.ext_col = (np.repeat(slot_of_block, n) * n + np.tile(np.arange(n), nb)).astype(np.int32)
+        ext = TimedArray(np.concatenate([draws[s][2] for s in slots], axis=1), dt=self.ext_bin,
+                         name=f"{self.name}_ext")
+        group.run_regularly("s_AMPA += w_ext * ext_input(t, ext_col)", dt=self.ext_bin,
+                            name=f"{self.name}_external", when="start")
+        synapses = self.connect(group, [draws[s][:2] for s in seeds])
+        monitor = SpikeMonitor(group, name=f"{self.name}_spikes")
+        net = Network(group, *synapses, monitor)
+        net.run(duration, namespace={"ext_input": ext, **self.namespace(), **shared,
+                                     **self.step_means(shared["tau_AHP"])})
+        i_all = np.asarray(monitor.i[:], dtype=np.int64)
+        t_all = np.asarray(monitor.t[:] / second)
+        out = []
+        for k in range(nb):
+            sel = (i_all >= k * n) & (i_all < (k + 1) * n)
+            out.append((i_all[sel] - k * n, t_all[sel]))
+        return out
+
+    def block_values(self, values: Mapping[str, Sequence[float] | float] | None
+                     ) -> dict[str, np.ndarray]:
+        """Every network parameter (and ``nmda_scale``) per block, floats in display units.
+
+        Defaults from :data:`PARAMETERS` (``nmda_scale`` 1), replaced by
+        ``values`` (scalars or one per block). ``nu_ext`` must be the same for
+        all blocks (one shared input table).
+        """
         vals = default_values()
         vals["nmda_scale"] = 1.0
         vals.update(values or {})
-        per_block = {k: np.broadcast_to(np.asarray(v, float), (nb,)) for k, v in vals.items()}
-        p = float(per_block["p_connect"][0] if p_connect is None else p_connect)
+        per_block = {k: np.broadcast_to(np.asarray(v, float), (self.n_blocks,))
+                     for k, v in vals.items()}
         nu = per_block["nu_ext"]
         if not np.all(nu == nu[0]):
             raise ValueError("nu_ext must be the same for all blocks of one simulation")
-        duration_s = float(duration / second)
-        shared = {}
-        for name, unit in SHARED.items():
-            if not np.all(per_block[name] == per_block[name][0]):
-                raise ValueError(f"{name} must be the same for all blocks of one simulation")
-            shared[name] = float(per_block[name][0]) * unit
+        return per_block
 
-        # one draw per distinct seed; blocks with the same seed share it
-        slots = {s: k for k, s in enumerate(dict.fromkeys(seeds))}
-        draws = {s: self.draws(s, p, duration_s, float(nu[0])) for s in slots}
-        ext_table = np.concatenate([draws[s][2] for s in slots], axis=1)
+    def build_group(self) -> NeuronGroup:
+        """The ``NeuronGroup`` of all blocks' cells, its gates at their initial states.
 
-        is_e = np.tile(np.arange(n) < self.n_e, nb)
-        block = np.repeat(np.arange(nb), n)
-
-        def cell(e_name, i_name, unit):
-            return np.where(is_e, per_block[e_name][block], per_block[i_name][block]) * unit
-
+        Threshold ``v > V_th``; the reset sets ``v = V_reset``, adds ``b_AHP``
+        and depresses ``R_STD``. With exponential Euler the refractory period
+        ends at the grid point nearest to the threshold crossing plus
+        ``tau_ref`` (module Notes). Per-neuron values are set by :meth:`set_cells`.
+        """
         reset = "v = V_reset\nw_AHP += b_AHP\nR_STD -= U_STD * R_STD"
         refractory = "tau_ref"
         if self.method != "euler":
@@ -549,7 +366,7 @@ class EINetwork:
             reset = ("ref_eff = tau_ref + dt * int((v - V_th) * C_m < -0.5 * dt * "
                      f"({total_current(self.channels)}))\n" + reset)
             refractory = "ref_eff"
-        group = NeuronGroup(nb * n, self.equations(), threshold="v > V_th",
+        group = NeuronGroup(self.n_blocks * self.n, self.equations(), threshold="v > V_th",
                             reset=reset,
                             refractory=refractory, method=self.method, dt=self.dt,
                             name=f"{self.name}_cells")
@@ -557,6 +374,23 @@ class EINetwork:
             for key, value in channel.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items():
                 if key in group.variables and key not in PER_NEURON:
                     setattr(group, key, value)
+        return group
+
+    def set_cells(self, group: NeuronGroup, per_block: Mapping[str, np.ndarray],
+                  mg: np.ndarray, p: float, v0_frac: np.ndarray) -> None:
+        """Per-neuron Mg, membrane, synaptic values and initial potentials of every block.
+
+        Per-synapse conductances are given for :data:`REFERENCE_IN_DEGREE` and
+        scaled to this network's in-degrees ``p n_e`` and ``p n_i``; ``v0_frac``
+        places each cell's initial ``v`` between ``E_L`` (0) and ``V_th`` (1).
+        """
+        n = self.n
+        is_e = np.tile(np.arange(n) < self.n_e, self.n_blocks)
+        block = np.repeat(np.arange(self.n_blocks), n)
+
+        def cell(e_name, i_name, unit):
+            return np.where(is_e, per_block[e_name][block], per_block[i_name][block]) * unit
+
         group.Mg_o = np.repeat(mg, n) * mM
         group.C_m = cell("C_m_E", "C_m_I", nF)
         group.g_L = cell("g_L_E", "g_L_I", nS)
@@ -570,23 +404,22 @@ class EINetwork:
         group.b_AHP = np.where(is_e, per_block["b_AHP"][block], 0.0) * pA
         g_ext = cell("g_ext_E", "g_ext_I", nS)  # w_ext: external input in units of g_AMPA
         group.w_ext = np.asarray(g_ext / group.g_AMPA[:])
-        slot_of_block = np.array([slots[s] for s in seeds])
-        group.ext_col = (slot_of_block[block] * n + np.tile(np.arange(n), nb)).astype(np.int32)
-        v0 = np.concatenate([draws[s][3] for s in seeds])
-        group.v = (per_block["E_L"][block] + v0 * (per_block["V_th"][block] - per_block["E_L"][block])) * mV
+        e_l, v_th = per_block["E_L"][block], per_block["V_th"][block]
+        group.v = (e_l + v0_frac * (v_th - e_l)) * mV
         group.R_STD = 1.0
 
-        ext = TimedArray(ext_table, dt=self.ext_bin, name=f"{self.name}_ext")
-        group.run_regularly("s_AMPA += w_ext * ext_input(t, ext_col)", dt=self.ext_bin,
-                            name=f"{self.name}_external", when="start")
-        offsets = np.arange(nb) * n
-        pre_all, post_all = [], []
-        for k, s in enumerate(seeds):
-            pre, post = draws[s][0], draws[s][1]
-            pre_all.append(pre + offsets[k])
-            post_all.append(post + offsets[k])
-        pre_all, post_all = np.concatenate(pre_all), np.concatenate(post_all)
-        synapses = []  # Brian2 refuses a Synapses object without synapses (tiny p_connect)
+    def connect(self, group: NeuronGroup,
+                wirings: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[Synapses]:
+        """Recurrent synapses of all blocks from each block's (pre, post) local indices.
+
+        A pyramidal spike adds its resource fraction ``R_STD`` to AMPA and NMDA
+        of its targets, an interneuron spike 1 to GABA_A. A pathway without
+        any synapse is left out (Brian2 refuses an empty ``Synapses``).
+        """
+        n = self.n
+        pre_all = np.concatenate([pre + k * n for k, (pre, _) in enumerate(wirings)])
+        post_all = np.concatenate([post + k * n for k, (_, post) in enumerate(wirings)])
+        synapses = []
         excitatory = (pre_all % n) < self.n_e
         pathways = (("exc", excitatory, "s_AMPA_post += R_STD_pre\nx_NMDA_post += R_STD_pre"),
                     ("inh", ~excitatory, "s_GABA_A_post += 1"))
@@ -595,14 +428,14 @@ class EINetwork:
                 syn = Synapses(group, group, on_pre=on_pre, dt=self.dt, name=f"{self.name}_{kind}")
                 syn.connect(i=pre_all[sel], j=post_all[sel])
                 synapses.append(syn)
-        monitor = SpikeMonitor(group, name=f"{self.name}_spikes")
-        net = Network(group, *synapses, monitor)
-        net.run(duration, namespace={"ext_input": ext, **self.namespace(), **shared,
-                                     **self.step_means(shared["tau_AHP"])})
-        i_all = np.asarray(monitor.i[:], dtype=np.int64)
-        t_all = np.asarray(monitor.t[:] / second)
-        out = []
-        for k in range(nb):
-            sel = (i_all >= k * n) & (i_all < (k + 1) * n)
-            out.append((i_all[sel] - k * n, t_all[sel]))
-        return out
+        return synapses
+
+
+def shared_values(per_block: Mapping[str, np.ndarray]) -> dict[str, Quantity]:
+    """The :data:`SHARED` parameters as quantities; ``ValueError`` if blocks disagree."""
+    shared = {}
+    for name, unit in SHARED.items():
+        if not np.all(per_block[name] == per_block[name][0]):
+            raise ValueError(f"{name} must be the same for all blocks of one simulation")
+        shared[name] = float(per_block[name][0]) * unit
+    return shared

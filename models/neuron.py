@@ -28,13 +28,13 @@ channel parameter ``g_NaHH`` ...) are laid out by ``per_neuron``:
 
 * named in ``per_neuron`` (or given per neuron to :meth:`~PyramidalNeuron.build_group`):
   a per-neuron ``(constant)`` variable, so a sweep over it is one group;
-* otherwise a *shared* constant in the group's namespace. Brian2 then computes
-  every expression of shared constants once per time step instead of once per
-  neuron (``exp(-dt/tau_AMPA)`` of the exponential Euler update, for instance)
-  and reads one number instead of an array per neuron: the benchmark cell runs
-  1.3-1.6x faster at 10^4 neurons than with every parameter per neuron
-  (``benchmarks/RESULTS.md``, section 7; the range is over runs of the suite). :meth:`~PyramidalNeuron.initialize` sets a shared
-  constant to a new value (one value for all neurons) without recompiling.
+* otherwise a *shared* constant in the group's namespace: one value for all
+  neurons of the group. :meth:`~PyramidalNeuron.initialize` (or
+  :meth:`~PyramidalNeuron.set_value`) sets it to a new value without a
+  rebuild; giving it different values for different neurons is refused with
+  an error naming it (build the group with it in ``per_neuron``). Why this is
+  the default layout: benchmarks/README.md, "Notes on the models' parameter
+  layout".
 
 ``per_neuron="all"`` makes every parameter per-neuron (the layout of
 :meth:`~PyramidalNeuron.equations` by default). Changing ``Mg_o`` or any
@@ -60,10 +60,8 @@ rheobase 40-60 pA; regular spiking with adaptation.
 
 The voltage-dependent rates (and ``V_surf``) are ``(constant over dt)``
 subexpressions: evaluated once per time step from the v at its start, so
-Brian2's exponential Euler works on compact expressions (substituting them
-made sympy expand every exp(a + b) into products and repeat them, several
-times slower per neuron).
-Reading them from a group gives the values of the last step.
+Brian2's exponential Euler works on compact expressions. Reading them from a
+group gives the values of the last step.
 
 Synapses: AMPA and GABA_A are single exponentials (:mod:`channels.synaptic`);
 the NMDA current (:mod:`channels.nmda`) uses the *linear* ``dual_exp`` gating
@@ -87,9 +85,8 @@ negative potentials (about -2.9 mV for 1 -> 0 mM Mg at 2 mM Ca). Default 0 (off)
 (it is recomputed every step); :meth:`PyramidalNeuron.initialize` puts every
 neuron at its own resting state for the values it is given. A group whose
 ``surface_charge`` is a shared constant equal to 0 (the default layout and
-value) has ``V_surf = 0 mV`` as a shared constant instead, which saves a
-logarithm per neuron and step; switching the shift on in such a group is
-refused with an error (build it with ``per_neuron=("surface_charge",)`` or
+value) has ``V_surf = 0 mV`` as a shared constant instead; switching the
+shift on in such a group is refused with an error (build it with ``per_neuron=("surface_charge",)`` or
 from ``PyramidalNeuron(surface_charge=1)``).
 
 References
@@ -113,6 +110,8 @@ from brian2.units.fundamentalunits import fail_for_dimension_mismatch
 
 from channels.ampa import AMPA
 from channels.base import Channel, Parameter, as_array, unit_string
+from channels.citations import BRUNEL_WANG_2001 as BW
+from channels.constants import BODY_TEMPERATURE
 from channels.gaba_a import GABA_A
 from channels.gating import (AREA_NOTE, POSPISCHIL, RS_AREA, SURFACE_EQUATION,
                              SURFACE_PARAMETERS, GatedChannel, density,
@@ -121,7 +120,7 @@ from channels.k_hh import KHH
 from channels.leak import Leak
 from channels.m_current import MCurrent
 from channels.na_hh import NaHH
-from channels.nmda import BODY_TEMPERATURE, NMDA
+from channels.nmda import NMDA
 
 from . import register
 from .environment import channel_equations, environment_equations, total_current
@@ -136,7 +135,6 @@ REFRACTORY = "v > -20*mV"
 CELL_NAME = "pyramidal"
 
 DRX = "Destexhe, Rudolph, Fellous & Sejnowski 2001 Neuroscience 107:13"
-BW = "Brunel & Wang 2001 J Comput Neurosci 11:63"
 
 #: Model-level parameters (besides the channels'): membrane capacitance and
 #: the divalent surface-charge screening.
@@ -234,15 +232,13 @@ class PyramidalNeuron:
     # -- description ---------------------------------------------------------------
     def parameter_rows(self) -> list[dict[str, str]]:
         """Name, value, unit, meaning and source of every parameter of this cell."""
-        rows = []
-        for p in MODEL_PARAMETERS:
-            rows.append(_row(p, self.model_values[p.name], p.source, p.uncertain))
+        rows = [p.row(self.model_values[p.name]) for p in MODEL_PARAMETERS]
         for channel in self.channels:
             for p in channel.active_parameters():
                 source, uncertain = p.source, p.uncertain
                 if p.name in CELL_VALUES:
                     _, source, uncertain = CELL_VALUES[p.name]
-                rows.append(_row(p, channel.values[p.name], source, uncertain))
+                rows.append(p.row(channel.values[p.name], source, uncertain))
         return rows
 
     def channel(self, name: str) -> Channel:
@@ -491,12 +487,6 @@ class PyramidalNeuron:
 
 def _intrinsic_names(channels: Sequence[Channel]) -> set[str]:
     return {p.name for c in channels if isinstance(c, (GatedChannel, Leak)) for p in c.parameters}
-
-
-def _row(p: Parameter, value, source: str, uncertain: bool) -> dict[str, str]:
-    shown = float(value) if p.dimensionless else float(value / p.unit)
-    return {"name": p.name, "value": f"{shown:g}", "unit": p.unit_name, "meaning": p.meaning,
-            "source": source + (" [uncertain]" if uncertain else "")}
 
 
 # -- function-style API ------------------------------------------------------------------

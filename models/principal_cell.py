@@ -89,9 +89,9 @@ from brian2 import (Equations, Network, NeuronGroup, Quantity, kelvin, mM, ms, m
                     pmole, second, ufarad, uS)
 
 from channels.base import Parameter, unit_string
-from channels.enac import FARADAY, ENaC
+from channels.constants import BODY_TEMPERATURE, F_OVER_R_TEXT, FARADAY_C_PER_MOL, FARADAY_TEXT
+from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from channels.nmda import F_OVER_R
 from channels.romk import ROMK
 
 from . import register
@@ -174,41 +174,38 @@ CONDITIONS = {
 
 #: Default initial state (close to the baseline steady state).
 INITIAL = {"Na_c": 15 * mM, "K_c": 135 * mM, "V_b": -80 * mV, "V_te": -15 * mV}
+#: Default conditions (values of :data:`CONDITIONS`): perfusate, plasma K, cell Mg, 37 C.
+DEFAULT_CONDITIONS = {"Na_lumen": 140 * mM, "K_lumen": 5 * mM, "K_blood": 4 * mM,
+                      "Mg_i": 0.5 * mM, "T": BODY_TEMPERATURE}
 
 
 @register
 class PrincipalCell:
-    """``n`` principal-cell units (1 mm of CCD each), one per condition.
+    """Principal-cell unit (1 mm of CCD): its channels, parameters and equations.
 
     Parameters
     ----------
-    n : int
-        Number of units simulated together.
     enac, romk, kir : Channel, optional
         The apical ENaC, apical ROMK and basolateral Kir4.1/5.1 channels
         (defaults: :class:`ENaC`, :class:`ApicalROMK`, :class:`Kir45`).
     values : mapping, optional
         Overrides of :data:`CELL_PARAMETERS` (quantities).
-    dt : Quantity
-        Integration step.
-    method : str
-        Brian2 integration method. Forward Euler by default: the steady state
-        (the fixed point) does not depend on the method, and Brian2 generates
-        Euler code several times faster than RK4 for these long equations.
 
     Notes
     -----
-    See the module docstring for the equations. Every channel and cell
-    parameter is a per-unit constant: :meth:`run` accepts per-unit arrays
-    for any of them, and for the conditions in :data:`CONDITIONS`.
+    The model is a description and builds no Brian2 object:
+    :meth:`equations` gives its equations (module docstring) and
+    :meth:`build_group` a ``NeuronGroup`` of ``n`` units, one per condition,
+    on request. :meth:`run` relaxes such a group to its steady state and
+    returns its outputs. Every channel and cell parameter is a per-unit
+    constant: :meth:`run` accepts per-unit arrays for any of them, and for
+    the conditions in :data:`CONDITIONS`; no change of value needs a rebuild.
     """
 
     parameters = CELL_PARAMETERS
 
-    def __init__(self, n: int = 1, enac: ENaC | None = None, romk: ROMK | None = None,
-                 kir: Kir45 | None = None, values: Mapping[str, Quantity] | None = None,
-                 dt: Quantity = 50 * ms, method: str = "euler"):
-        self.n = n
+    def __init__(self, enac: ENaC | None = None, romk: ROMK | None = None,
+                 kir: Kir45 | None = None, values: Mapping[str, Quantity] | None = None):
         self.enac = enac or ENaC()
         self.romk = romk or ApicalROMK()
         self.kir = kir or Kir45()
@@ -218,31 +215,26 @@ class PrincipalCell:
             if key not in known:
                 raise ValueError(f"PrincipalCell: unknown parameter {key!r}; allowed: {', '.join(known)}")
         self.values = {p.name: values.get(p.name, p.value) for p in CELL_PARAMETERS}
-        self.group = NeuronGroup(n, self.equations(), method=method, dt=dt,
-                                 name="principal_cell_*")
-        self.network = Network(self.group)
-        self._initialize_defaults()
-        self.network.store("initial")
+        #: The Network of each group this model has run, by id(group) (a group simulated
+        #: in one Network cannot join another; the Network keeps the group, and so its id).
+        self._networks: dict[int, Network] = {}
+
+    @property
+    def channels(self) -> tuple:
+        """The apical ENaC and ROMK and the basolateral Kir4.1/5.1 channel."""
+        return (self.enac, self.romk, self.kir)
 
     def parameter_rows(self) -> list[dict[str, str]]:
         """Rows (name, value, unit, meaning, source) of every parameter the unit uses."""
-        rows = []
-        for channel in (self.enac, self.romk, self.kir):
-            for p in channel.parameters:
-                rows.append({"name": p.name, "value": f"{p.magnitude(channel.values[p.name]):g}",
-                             "unit": p.unit_name, "meaning": p.meaning,
-                             "source": p.source + (" [uncertain]" if p.uncertain else "")})
-        for p in CELL_PARAMETERS:
-            rows.append({"name": p.name, "value": f"{p.magnitude(self.values[p.name]):g}",
-                         "unit": p.unit_name, "meaning": p.meaning,
-                         "source": p.source + (" [uncertain]" if p.uncertain else "")})
-        return rows
+        rows = [p.row(channel.values[p.name]) for channel in self.channels
+                for p in channel.parameters]
+        return rows + [p.row(self.values[p.name]) for p in CELL_PARAMETERS]
 
     # -- equations ------------------------------------------------------------
     def equations(self) -> Equations:
         """The full Brian2 equations of the principal-cell unit."""
-        faraday = f"({FARADAY!r} * coulomb / mole)"
-        rt_over_f = f"(T / ({F_OVER_R!r} * kelvin / volt))"
+        faraday = FARADAY_TEXT
+        rt_over_f = f"(T / {F_OVER_R_TEXT})"
         text = f"""
         dNa_c/dt = dNa_c_dt : mmolar
         dK_c/dt = dK_c_dt : mmolar
@@ -275,24 +267,47 @@ class PrincipalCell:
         eqs += self.kir.equations().substitute(v="V_b", K_o="K_blood", K_i="K_c")
         return eqs
 
-    def _initialize_defaults(self) -> None:
-        g = self.group
-        for name, value in self.values.items():
-            setattr(g, name, value)
-        for channel in (self.enac, self.romk, self.kir):
-            channel.initialize(g)
-        g.Na_lumen, g.K_lumen, g.K_blood = 140 * mM, 5 * mM, 4 * mM
-        g.Mg_i, g.T = 0.5 * mM, 310.15 * kelvin
-        for name, value in INITIAL.items():
-            setattr(g, name, value)
-
-    # -- running --------------------------------------------------------------
-    def run(self, per_unit: Mapping[str, Quantity], duration: Quantity = 30 * 60 * second,
-            initial: Mapping[str, Quantity] | None = None) -> dict[str, np.ndarray]:
-        """Integrate every unit from :data:`INITIAL` for ``duration``; return the end state.
+    def build_group(self, n: int = 1, dt: Quantity = 50 * ms, method: str = "euler",
+                    name: str = "principal_cell_*") -> NeuronGroup:
+        """A ``NeuronGroup`` of ``n`` units, initialized (:meth:`initialize`).
 
         Parameters
         ----------
+        n : int
+            Number of units (conditions) simulated together.
+        dt : Quantity
+            Integration step.
+        method : str
+            Brian2 integration method. Forward Euler by default: the steady
+            state (the fixed point) does not depend on the method.
+        name : str
+            Brian2 name of the group (``*`` is replaced by a number).
+        """
+        group = NeuronGroup(n, self.equations(), method=method, dt=dt, name=name)
+        self.initialize(group)
+        return group
+
+    def initialize(self, group) -> None:
+        """Write every parameter, :data:`DEFAULT_CONDITIONS` and :data:`INITIAL` into ``group``."""
+        for name, value in self.values.items():
+            setattr(group, name, value)
+        for channel in self.channels:
+            channel.initialize(group)
+        for name, value in {**DEFAULT_CONDITIONS, **INITIAL}.items():
+            setattr(group, name, value)
+
+    # -- running --------------------------------------------------------------
+    def run(self, group, per_unit: Mapping[str, Quantity],
+            duration: Quantity = 30 * 60 * second,
+            initial: Mapping[str, Quantity] | None = None) -> dict[str, np.ndarray]:
+        """Integrate every unit of ``group`` from :data:`INITIAL` for ``duration``; return the end state.
+
+        Parameters
+        ----------
+        group : NeuronGroup
+            A group from :meth:`build_group`; it is re-initialized first, so
+            one group serves any number of runs (in one Brian2 ``Network``,
+            made on the first run and kept by the model).
         per_unit : mapping
             Per-unit values (scalars or arrays of length ``n`` with units) of
             conditions (:data:`CONDITIONS`) and of any channel or cell parameter.
@@ -309,29 +324,30 @@ class PrincipalCell:
             ``v_te_mV``, ``na_c_mM``, ``k_c_mM``, ``cl_c_mM``, ``residual``
             (largest relative imbalance), ``dk_c_dt_mM_s``, ``dna_c_dt_mM_s``.
         """
-        self.network.restore("initial")
-        g = self.group
+        self.initialize(group)
         for key, value in per_unit.items():
-            if key not in g.variables:
+            if key not in group.variables:
                 raise KeyError(f"PrincipalCell has no variable {key!r}")
-            setattr(g, key, value)
+            setattr(group, key, value)
         for key, value in (initial or {}).items():
-            setattr(g, key, value)
-        self.network.run(duration)
-        return self.read()
+            setattr(group, key, value)
+        if id(group) not in self._networks:
+            self._networks[id(group)] = Network(group)
+        self._networks[id(group)].run(duration)
+        return self.read(group)
 
-    def read(self) -> dict[str, np.ndarray]:
-        """Outputs of the current state (see :meth:`run`)."""
-        g = self.group
+    @staticmethod
+    def read(group) -> dict[str, np.ndarray]:
+        """Outputs of the current state of ``group`` (see :meth:`run`)."""
 
         def arr(name):
-            return np.asarray(getattr(g, name + "_")[:], dtype=float)
+            return np.asarray(getattr(group, name + "_")[:], dtype=float)
 
-        j_k = arr("I_ROMK") / FARADAY
-        j_na = -arr("I_ENaC") / FARADAY
+        j_k = arr("I_ROMK") / FARADAY_C_PER_MOL
+        j_na = -arr("I_ENaC") / FARADAY_C_PER_MOL
         j_pump = arr("J_pump")
-        j_kir = arr("I_Kir45") / FARADAY
-        j_na_b = -arr("I_Na_b") / FARADAY
+        j_kir = arr("I_Kir45") / FARADAY_C_PER_MOL
+        j_na_b = -arr("I_Na_b") / FARADAY_C_PER_MOL
         i_ap, i_bl, i_para = arr("I_apical"), arr("I_basolateral"), arr("I_para")
         tiny = 1e-30
         residual = np.max([

@@ -1,13 +1,14 @@
 """Conformance of every registered channel to the contract of ``channels.base``.
 
 Parametrized over ``channels.CHANNELS`` (discovered from the modules of the
-package) and, where a class has ``variants()``, over every variant: a channel
-file dropped into ``channels/`` is checked here with no edit to this file.
+package) and over every form each class lists in ``variants()`` (declared on
+``Channel``: one default form unless the channel has structural options): a
+channel file dropped into ``channels/`` is checked here with no edit to this file.
 
 Each variant is simulated once (cached): a ``NeuronGroup`` built from
 ``environment_equations`` and the channel's equations alone, with two
 environments at seven clamp voltages (the default environment of the task,
-v = -65 mV, Mg_o 1 mM, Mg_i 0.5 mM, K_o 4 mM, K_i 140 mM, T 310.15 K, and a
+v = -65 mV, Mg_o 1 mM, Mg_i 0.5 mM, K_o 4 mM, K_i 140 mM, T 37 C, and a
 second one with every environment variable changed, so a value hard-coded in
 an equation instead of read from the environment shows up as a mismatch).
 
@@ -44,22 +45,22 @@ OTHER_ENV = {"Mg_o": 0.2, "Mg_i": 1.5, "K_o": 12.0, "K_i": 120.0, "T": 298.15, "
 HOLD, DT = 50 * ms, 0.1 * ms
 
 
-def _label(channel: Channel) -> str:
-    """Test id: channel name plus the string options that make it a variant."""
-    options = [f"{v}" for k, v in vars(channel).items() if isinstance(v, str)]
-    return "-".join([channel.name, *options])
+def _variants() -> list[tuple[str, Channel]]:
+    """(test id, channel) for every form of every registered channel.
 
-
-def _variants() -> list[Channel]:
+    The id is the channel's name, followed by the variant's name when the class
+    has more than the default form (``NMDA-kinetic-open``).
+    """
     out = []
     for cls in CHANNELS.values():
-        variants = getattr(cls, "variants", None)
-        out.extend(variants() if callable(variants) else [cls()])
+        forms = cls.variants()
+        for label, kwargs in forms.items():
+            name = cls.name if list(forms) == ["default"] else f"{cls.name}-{label}"
+            out.append((name, cls(**kwargs)))
     return out
 
 
-VARIANTS = _variants()
-IDS = [_label(c) for c in VARIANTS]
+IDS, VARIANTS = (list(column) for column in zip(*_variants()))
 CLASSES = list(CHANNELS.values())
 by_variant = pytest.mark.parametrize("channel", VARIANTS, ids=IDS)
 by_class = pytest.mark.parametrize("cls", CLASSES, ids=[c.name for c in CLASSES])
@@ -140,6 +141,48 @@ def test_registry_holds_every_channel_once():
     assert {"NMDA", "ROMK"} <= set(CHANNELS)
 
 
+# -- the contract of channels.base ---------------------------------------------------------
+
+@by_class
+def test_variants_are_constructor_arguments(cls):
+    """``variants()`` maps each form's name to keyword arguments that build it."""
+    forms = cls.variants()
+    assert isinstance(forms, dict) and forms, f"{cls.__name__}.variants() is empty"
+    for label, kwargs in forms.items():
+        assert isinstance(label, str) and label
+        assert isinstance(cls(**kwargs), cls)
+
+
+def test_channel_without_reversal_is_refused_in_one_line():
+    """A named channel class lacking reversal() is refused when defined, in one line that
+    names the class and the method."""
+    with pytest.raises(TypeError) as refused:
+        class Kir99(Channel):
+            """A student's channel that forgot reversal()."""
+
+            name = "Kir99"
+
+            def equation_text(self):
+                return "I_Kir99 = g_Kir99 * (v - E_Kir99) : amp"
+
+            def current(self, v, **_env):
+                return v
+    message = str(refused.value)
+    assert "Kir99" in message and "reversal()" in message
+    assert "\n" not in message
+
+
+def test_unnamed_base_names_the_missing_method():
+    """An unnamed (abstract) channel class may omit methods; calling one says which, in one line."""
+    class Draft(Channel):
+        """No name: not registered, not checked at definition."""
+
+    for method in ("equation_text", "current", "reversal"):
+        with pytest.raises(NotImplementedError, match=rf"^Draft does not define {method}\(\)"):
+            getattr(Draft(), method)()
+    assert float(Draft().unblocked(v=-70 * mV)) == 1.0  # no block: all unblocked
+
+
 # -- declarations --------------------------------------------------------------------------
 
 @by_class
@@ -214,6 +257,16 @@ def test_current_sign(channel):
     at = float(channel.current(**{**env, "v": e}))
     scale = abs(float(channel.current(**{**env, "v": (e_mV + 20) * mV})))
     assert abs(at) <= 1e-9 * scale
+
+
+@by_variant
+def test_unblocked_fraction_is_a_fraction(channel):
+    """``unblocked`` lies in (0, 1] at seven voltages of the default environment, one value
+    per voltage (1 everywhere for a channel without a block)."""
+    env = make_env(v=VOLTAGES)
+    f = np.asarray(channel.unblocked(**env), float)
+    assert f.shape == VOLTAGES.shape
+    assert np.all((f > 0) & (f <= 1)), f
 
 
 @by_variant

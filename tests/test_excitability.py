@@ -17,14 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.cli import main
-from experiments.excitability import Excitability, narrow, search_candidates
-from experiments.engine.batch import configure_brian, run_batch
+from brian2 import mM, ms, second
+
+from experiments.excitability import INPUT_KINDS, Excitability
+from experiments.engine.batch import configure_brian, experiment_spec, run_batch
+from experiments.engine.protocols import PoissonDrive, narrow, search_candidates
 from experiments.engine.table import Table
 
 #: Short protocol for the layout tests (structural settings: no recompilation);
 #: n_exc = 800 makes the cell fire on AMPA alone, so nmda_scale=0 is not trivially 0 Hz.
-SHORT = {"duration": 0.3, "transient": 0.05, "window": 60.0, "threshold_window": 60.0,
-         "max_inputs": 100, "n_exc": 800}
+SHORT = {"duration": 0.3 * second, "transient": 0.05 * second, "window": 60.0 * ms,
+         "threshold_window": 60.0 * ms, "max_inputs": 100, "n_exc": 800}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -85,9 +88,10 @@ def test_lower_mg_is_more_excitable(quick):
 
 def test_input_trains_depend_on_seed_only():
     """Common random numbers: the Poisson counts are a function of the seed (and rates) only."""
-    counts = Excitability.input_counts(7, 20000, 1e-4, 750.0, 500.0)
-    again = Excitability.input_counts(7, 20000, 1e-4, 750.0, 500.0)
-    other = Excitability.input_counts(8, 20000, 1e-4, 750.0, 500.0)
+    drive = PoissonDrive(INPUT_KINDS, 0.1 * ms, 2 * second)  # 20000 bins of 0.1 ms
+    counts = drive.counts(7, (750.0, 500.0))
+    again = drive.counts(7, (750.0, 500.0))
+    other = drive.counts(8, (750.0, 500.0))
     assert all(np.array_equal(x, y) for x, y in zip(counts, again))
     assert not np.array_equal(counts[0], other[0])
     # Poisson: mean = variance = rate * bin (750 Hz * 0.1 ms = 0.075), within 5 s.e.
@@ -100,9 +104,9 @@ def test_batch_layout_seed_and_nmda_antagonist():
     on the run nor on the batch layout. With nmda_scale=0 (antagonist)
     nothing depends on Mg (no other path)."""
     fixed = _fixed(nmda_scale=0.0)
-    conditions = [{"mg_o": 0.0, "seed": 3}, {"mg_o": 2.0, "seed": 3}]
-    together = run_batch("excitability", fixed, conditions)
-    alone = run_batch("excitability", fixed, conditions[:1])
+    conditions = [{"mg_o": 0.0 * mM, "seed": 3}, {"mg_o": 2.0 * mM, "seed": 3}]
+    together = run_batch(experiment_spec(Excitability), fixed, conditions)
+    alone = run_batch(experiment_spec(Excitability), fixed, conditions[:1])
     assert together[:1] == alone
     low, high = together[0][0], together[1][0]
     assert low["rate_hz"] > 0 and np.isfinite(low["threshold_inputs"])

@@ -168,6 +168,25 @@ def test_public_api():
     with pytest.raises(ValueError, match="voltage clamp"):
         PyramidalNeuron(gating="open")
     assert NaHH().current(v=-71.9 * mV) < 0 < KHH().current(v=-71.9 * mV)
+
+
+def test_every_model_describes_its_equations_without_a_group():
+    """Every registered model (models.MODELS) builds with no arguments and gives its
+    equations() without building a Brian2 group (what ``hypomag equations NAME`` prints)."""
+    import importlib
+    import pkgutil
+
+    from brian2 import NeuronGroup
+
+    import models
+    for info in pkgutil.iter_modules(models.__path__):
+        importlib.import_module(f"models.{info.name}")  # models register on import
+    assert {"PyramidalNeuron", "PrincipalCell", "EINetwork", "Body"} <= set(MODELS)
+    for name, cls in MODELS.items():
+        model = cls()
+        text = str(model.equations())
+        assert text.strip(), f"{name}.equations() is empty"
+        assert not any(isinstance(v, NeuronGroup) for v in vars(model).values()), name
     assert MCurrent().current(v=-50 * mV) > 0
 
 

@@ -1,6 +1,6 @@
 """Cross-simulator agreement: hypomag's Brian2 models against NEURON.
 
-The NEURON side (:mod:`models.neuron_peer`, also the peer of the benchmark
+The NEURON side (:mod:`experiments.validation.neuron_peer`, also the peer of the benchmark
 suite) is written independently in NMODL from the same equations and
 compiled with ``nrnivmodl`` into a per-user temporary folder keyed by the
 NMODL text (about 20 s on first use, then reused); NEURON 9 is part of the
@@ -46,17 +46,8 @@ def test_nmda_iv_agrees_with_neuron_within_1_percent(nrn, tmp_path):
     from experiments.validation import Context
     table = Context(quick=True, out=Path(tmp_path)).experiment(
         "nmda_iv", mg_o=MG, v=list(V))["main"]
-    neuron_pA = peer.nmda_iv(MG, V, g_nS=0.327)
-    worst = 0.0
-    for k, mg in enumerate(MG):
-        part = table.where(mg_o_mM=mg)
-        order = np.argsort(part["v_mV"])
-        brian_pA = part["i_pA"][order]
-        assert np.allclose(part["v_mV"][order], V)
-        scale = np.max(np.abs(brian_pA))
-        # relative error, with a floor at 1e-3 of the curve's peak near the reversal (0 mV)
-        err = np.abs(neuron_pA[k] - brian_pA) / np.maximum(np.abs(brian_pA), 1e-3 * scale)
-        worst = max(worst, float(err.max()))
+    # relative error, with a floor at 1e-3 of the curve's peak near the reversal (0 mV)
+    worst = peer.nmda_iv_error(table, MG, V, g_nS=0.327)
     assert worst < 0.01, f"NMDA I-V differs from NEURON by {100 * worst:.3g} %"
 
 

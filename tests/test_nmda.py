@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from brian2 import Network, NeuronGroup, StateMonitor, kelvin, mM, ms, mV
 
+from channels.constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K
 from channels.nmda import (BLOCKS, NMDA, jahr_stevens_unblocked, jahr_stevens_zdelta,
                            kinetic_rates, kinetic_unblocked, woodhull_unblocked)
 from models.clamp import VoltageClamp
@@ -54,7 +55,8 @@ def clamped():
     for block in BLOCKS:
         channel = NMDA(block=block, gating="open")
         clamp = VoltageClamp(channel, len(v), settle=5 * ms)
-        result = clamp.run({"v": v * mV, "Mg_o": mg * mM, "T": np.full(len(v), 310.15) * kelvin})
+        result = clamp.run({"v": v * mV, "Mg_o": mg * mM,
+                            "T": np.full(len(v), BODY_TEMPERATURE_K) * kelvin})
         out[block] = (v, mg, result["I"], result["B_NMDA"])
     return out
 
@@ -89,7 +91,7 @@ def test_jahr_stevens_table_brian2(clamped):
     np.testing.assert_allclose(b[zero], 1.0, rtol=1e-12)
 
 
-@pytest.mark.parametrize("temperature", [310.15, 295.15])
+@pytest.mark.parametrize("temperature", [BODY_TEMPERATURE_K, 295.15])
 def test_woodhull_equals_jahr_stevens(temperature):
     """Woodhull 1973 with Kd(0) = 3.57 mM and z delta = 0.062/mV RT/F equals Jahr & Stevens.
 
@@ -104,8 +106,9 @@ def test_woodhull_equals_jahr_stevens(temperature):
     channel = NMDA(block="woodhull", zdelta_NMDA=zdelta)
     np.testing.assert_allclose(channel.unblocked(v * mV, mg * mM, temperature * kelvin),
                                jahr_stevens_unblocked(v, mg), rtol=1e-12)
-    if temperature != 310.15:
-        stale = woodhull_unblocked(v, mg, 3.57, jahr_stevens_zdelta(310.15), temperature)
+    if temperature != BODY_TEMPERATURE_K:
+        stale = woodhull_unblocked(v, mg, 3.57, jahr_stevens_zdelta(BODY_TEMPERATURE_K),
+                                   temperature)
         assert np.max(np.abs(stale - jahr_stevens_unblocked(v, mg))) > 1e-3
     else:
         assert abs(zdelta - 1.66) < 0.005  # docs/reference.md: z delta = 1.66 at 37 C
@@ -190,7 +193,7 @@ def test_mg_reaches_the_block(clamped, block):
     grid = slice(len(JS_TABLE) + len(V_SWEEP), None)
     v, mg, current, b = v[grid], mg[grid], current[grid], b[grid]
     channel = NMDA(block=block)
-    np.testing.assert_allclose(b, channel.unblocked(v * mV, mg * mM, 310.15 * kelvin), rtol=1e-6)
+    np.testing.assert_allclose(b, channel.unblocked(v * mV, mg * mM, BODY_TEMPERATURE), rtol=1e-6)
     for v0 in V_SWEEP:
         here = v == v0
         order = np.argsort(mg[here])

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from brian2 import mM, mV, pliter, second, uS
 
-from channels.enac import FARADAY, ENaC, exprel
+from channels.constants import FARADAY_C_PER_MOL
+from channels.enac import ENaC, exprel
 from channels.kir_basolateral import Kir45
 from experiments.k_secretion import (APICAL_BAND, BASOLATERAL_BAND, K_SECRETION_BAND,
                                      TRANSEPITHELIAL_BAND, KSecretion)
@@ -27,13 +28,14 @@ def steady():
     from experiments.engine.batch import configure_brian
     configure_brian()
     n = len(MG_SWEEP) + 1
-    cell = PrincipalCell(n)
+    cell = PrincipalCell()
+    group = cell.build_group(n)
     p_enac = ENaC.parameter("P_ENaC").value
     scale = np.ones(n)
     scale[-1] = 0.0
     mg = np.append(MG_SWEEP, 0.5)
-    result = cell.run({"Mg_i": mg * mM, "P_ENaC": p_enac * scale}, duration=300 * second)
-    return cell, mg, result
+    result = cell.run(group, {"Mg_i": mg * mM, "P_ENaC": p_enac * scale}, duration=300 * second)
+    return (cell, group), mg, result
 
 
 def test_enac_ghk_limits():
@@ -41,7 +43,7 @@ def test_enac_ghk_limits():
     enac = ENaC()
     p_si = float(enac.values["P_ENaC"] / (pliter / second)) * 1e-15
     at_zero = float(enac.current(v=0 * mV, Na_o=140 * mM, Na_i=15 * mM) / 1e-9) * 1e-9
-    assert at_zero == pytest.approx(p_si * FARADAY * (15 - 140), rel=1e-9)
+    assert at_zero == pytest.approx(p_si * FARADAY_C_PER_MOL * (15 - 140), rel=1e-9)
     e_na = enac.reversal(Na_o=140 * mM, Na_i=15 * mM)
     assert abs(float(enac.current(v=e_na, Na_o=140 * mM, Na_i=15 * mM))) < 1e-18
     assert float(enac.current(v=-60 * mV, Na_o=140 * mM, Na_i=15 * mM)) < 0
@@ -91,14 +93,14 @@ def test_potentials_close_the_circuit(steady):
 def test_steady_state_is_steady(steady):
     """All balances close (< 1e-9 relative); derivatives of cell Na, K < 1e-9 mM/s; a
     further 60 s from the end state changes J_K by < 1e-9 relative."""
-    cell, mg, result = steady
+    (cell, group), mg, result = steady
     assert np.all(result["residual"] < 1e-9)
     assert np.all(np.abs(result["dk_c_dt_mM_s"]) < 1e-9)
     assert np.all(np.abs(result["dna_c_dt_mM_s"]) < 1e-9)
     p_enac = ENaC.parameter("P_ENaC").value
     scale = np.ones(len(mg))
     scale[-1] = 0.0
-    again = cell.run({"Mg_i": mg * mM, "P_ENaC": p_enac * scale}, duration=60 * second,
+    again = cell.run(group, {"Mg_i": mg * mM, "P_ENaC": p_enac * scale}, duration=60 * second,
                      initial={"Na_c": result["na_c_mM"] * mM, "K_c": result["k_c_mM"] * mM,
                               "V_b": result["v_basolateral_mV"] * mV,
                               "V_te": result["v_te_mV"] * mV})
@@ -108,7 +110,7 @@ def test_steady_state_is_steady(steady):
 def test_pump_is_garay_garrahan(steady):
     """The pump rate equals Weinstein's Garay-Garrahan form at the steady state, and
     Na+ entry (apical ENaC + basolateral leak) is three pump cycles (3 Na : 2 K)."""
-    cell, _, r = steady
+    (cell, _), _, r = steady
     na_c, k_c, k_b, na_b = r["na_c_mM"], r["k_c_mM"], 4.0, 140.0
     k_na = 0.2 * (1 + k_c / 8.33)
     k_k = 0.1 * (1 + na_b / 18.5)
@@ -131,4 +133,19 @@ def test_amiloride_abolishes_lumen_negative_potential_and_most_secretion(steady)
 
 def test_unknown_cell_parameter_rejected():
     with pytest.raises(ValueError, match="unknown parameter"):
-        PrincipalCell(1, values={"g_nonsense": 1 * uS})
+        PrincipalCell(values={"g_nonsense": 1 * uS})
+
+
+def test_description_builds_no_group():
+    """The model describes itself without a simulation: equations and parameter rows
+    without a Brian2 group; build_group(n) gives n units on request."""
+    from brian2 import NeuronGroup
+    cell = PrincipalCell()
+    assert not any(isinstance(v, NeuronGroup) for v in vars(cell).values())
+    eqs = cell.equations()
+    for name in ("Na_c", "K_c", "V_b", "V_te", "I_ROMK", "I_ENaC", "I_Kir45", "Mg_i"):
+        assert name in eqs.names
+    assert {r["name"] for r in cell.parameter_rows()} >= {"g_ROMK", "P_ENaC", "Jmax_pump"}
+    group = cell.build_group(3)
+    assert len(group) == 3
+    assert np.allclose(group.Mg_i[:] / mM, 0.5)

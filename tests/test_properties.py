@@ -106,7 +106,7 @@ def test_nernst_monotone_in_k_o(k_o, k_i, dk, t):
 def _instances():
     out = []
     for name, cls in CHANNELS.items():
-        variants = cls.variants() if hasattr(cls, "variants") else [cls()]
+        variants = [cls(**kwargs) for kwargs in cls.variants().values()]
         out += [pytest.param(c, id=f"{name}-{i}") for i, c in enumerate(variants)]
     return out
 

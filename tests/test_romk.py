@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from brian2 import kelvin, mM, ms, mV, nS
 
-from channels.romk import ROMK, nernst_mV, romk_unblocked
+from channels.constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K, nernst_mV
+from channels.romk import ROMK, romk_unblocked
 from models.clamp import VoltageClamp
 
 
@@ -19,7 +20,7 @@ def current_pA(v_mV, mg_i_mM, k_o_mM, k_i_mM=145.0, channel=None):
     channel = channel or ROMK()
     return np.asarray(channel.current(v=np.asarray(v_mV) * mV, Mg_i=np.asarray(mg_i_mM) * mM,
                                       K_o=np.asarray(k_o_mM) * mM, K_i=k_i_mM * mM,
-                                      T=310.15 * kelvin) / 1e-12)
+                                      T=BODY_TEMPERATURE) / 1e-12)
 
 
 def test_e_k_values():
@@ -30,11 +31,11 @@ def test_e_k_values():
     k_o = np.array([5.0, 10.0, 20.0, 40.0])
     expected = np.array([-90.0, -71.5, -52.9, -34.4])
     assert np.all(np.abs(nernst_mV(k_o, 145.0) - expected) < 0.1)
-    e_k = ROMK().reversal(K_o=k_o * mM, K_i=145 * mM, T=310.15 * kelvin) / mV
+    e_k = ROMK().reversal(K_o=k_o * mM, K_i=145 * mM, T=BODY_TEMPERATURE) / mV
     assert np.all(np.abs(e_k - expected) < 0.1)
     clamp = VoltageClamp(ROMK(), len(k_o), settle=0.1 * ms)
     out = clamp.run({"v": np.full(4, -50.0) * mV, "Mg_i": np.full(4, 0.5) * mM, "K_o": k_o * mM,
-                     "K_i": np.full(4, 145.0) * mM, "T": np.full(4, 310.15) * kelvin})
+                     "K_i": np.full(4, 145.0) * mM, "T": np.full(4, 1.0) * BODY_TEMPERATURE})
     assert np.all(np.abs(out["E_K_ROMK"] / 1e-3 - expected) < 0.1)
     with pytest.raises(ValueError, match="no value for K_i, T"):  # not silently 0 mM, 0 K
         clamp.run({"v": np.full(4, -50.0) * mV, "Mg_i": np.full(4, 0.5) * mM, "K_o": k_o * mM})
@@ -148,7 +149,7 @@ def test_brian2_equals_numpy():
     Tolerance: relative 1e-9 on current (absolute 1e-9 of the largest) and unblocked fraction.
     """
     grids = np.meshgrid(np.linspace(-120, 40, 9), [0.0, 0.5, 2.0], [5.0, 40.0], [145.0, 120.0],
-                        [310.15, 295.15], indexing="ij")
+                        [BODY_TEMPERATURE_K, 295.15], indexing="ij")
     v, mg, k_o, k_i, temp = (g.ravel() for g in grids)
     n = len(v)
     kd0 = np.where(np.arange(n) % 2, 2.0, 0.7)

@@ -12,18 +12,24 @@ import tomllib
 import pytest
 from brian2 import kelvin, mM, ms, mV
 
+from channels.constants import BODY_TEMPERATURE_K
 from experiments.engine.framework import Experiment
 from experiments.engine.run import resolve
 from experiments.engine.settings import Setting, UsageError, concentration
 
 MG = concentration("mg_o", (0.1, 1.0), "extracellular Mg", "test", quick=(1.0,))
 V = Setting("v", (-70.0,), mV, "clamp potential", "test", minimum=-200.0, maximum=200.0)
-TEMP = Setting("temperature", (310.15,), kelvin, "temperature", "test", minimum=0.0,
+TEMP = Setting("temperature", (BODY_TEMPERATURE_K,), kelvin, "temperature", "test", minimum=0.0,
                exclusive_minimum=True)
 N = Setting("n", (10,), None, "cell count", "test", minimum=1, maximum=1000, integer=True)
 X = Setting("x", (0.5,), None, "a dimensionless number", "test")
 BLOCK = Setting("block", ("jahr_stevens",), None, "block form", "test",
                 choices=("jahr_stevens", "woodhull", "kinetic"), structural=True)
+
+
+def read(setting, raw, origin="--set") -> tuple:
+    """Parsed values (Brian2 quantities) as numbers in the setting's unit."""
+    return setting.in_unit(setting.parse(raw, origin))
 
 
 def error_of(setting, raw, origin="--set") -> str:
@@ -41,7 +47,7 @@ def error_of(setting, raw, origin="--set") -> str:
 ])
 def test_plain_numbers_are_in_the_setting_unit(raw, expected):
     """A bare number is read in the setting's unit (mM for mg_o)."""
-    assert MG.parse(raw) == pytest.approx(expected, rel=1e-15)
+    assert read(MG, raw) == pytest.approx(expected, rel=1e-15)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -50,33 +56,33 @@ def test_plain_numbers_are_in_the_setting_unit(raw, expected):
 ])
 def test_quantities_are_converted(raw, expected):
     """Quantities with a unit convert exactly: 500 uM = 0.5 mM (SI prefixes)."""
-    assert MG.parse(raw) == pytest.approx((expected,), rel=1e-12)
+    assert read(MG, raw) == pytest.approx((expected,), rel=1e-12)
 
 
 def test_quantities_in_other_units():
     """Voltages in V or mV, temperatures in K; -40 mV = -0.04 V."""
-    assert V.parse("-40 mV") == pytest.approx((-40.0,))
-    assert V.parse("-0.04 volt") == pytest.approx((-40.0,))
-    assert V.parse("-0.04V") == pytest.approx((-40.0,))
-    assert TEMP.parse("300 K") == pytest.approx((300.0,))
-    assert X.parse("0.25") == (0.25,)
+    assert read(V, "-40 mV") == pytest.approx((-40.0,))
+    assert read(V, "-0.04 volt") == pytest.approx((-40.0,))
+    assert read(V, "-0.04V") == pytest.approx((-40.0,))
+    assert read(TEMP, "300 K") == pytest.approx((300.0,))
+    assert read(X, "0.25") == (0.25,)
 
 
 def test_lists():
     """Comma-separated values, each a number or a quantity."""
-    assert MG.parse("0.1,0.5,1") == pytest.approx((0.1, 0.5, 1.0))
-    assert MG.parse("100uM, 1mM, 2") == pytest.approx((0.1, 1.0, 2.0))
+    assert read(MG, "0.1,0.5,1") == pytest.approx((0.1, 0.5, 1.0))
+    assert read(MG, "100uM, 1mM, 2") == pytest.approx((0.1, 1.0, 2.0))
 
 
 def test_ranges():
     """``start:stop:count`` is linspace with both ends: 0:2:11 is 0, 0.2, ..., 2 mM."""
-    values = MG.parse("0:2:11")
+    values = read(MG, "0:2:11")
     assert len(values) == 11
     assert values == pytest.approx(tuple(0.2 * k for k in range(11)), abs=1e-12)
     assert values[0] == 0.0 and values[-1] == 2.0
-    assert V.parse("-100:40:8") == pytest.approx(tuple(-100 + 20 * k for k in range(8)))
-    assert MG.parse("100uM:1mM:10") == pytest.approx(tuple(0.1 * k for k in range(1, 11)))
-    assert MG.parse("0.5:1:1") == (0.5,)
+    assert read(V, "-100:40:8") == pytest.approx(tuple(-100 + 20 * k for k in range(8)))
+    assert read(MG, "100uM:1mM:10") == pytest.approx(tuple(0.1 * k for k in range(1, 11)))
+    assert read(MG, "0.5:1:1") == (0.5,)
 
 
 @pytest.mark.parametrize("raw, why", [
@@ -101,8 +107,8 @@ def test_bounds(setting, raw, why):
 
 def test_bound_edges_are_allowed():
     """The inclusive bounds themselves are allowed (0 mM, 1000 mM)."""
-    assert MG.parse("0") == (0.0,) and MG.parse("1000") == (1000.0,)
-    assert MG.parse("1M") == (1000.0,)
+    assert read(MG, "0") == (0.0,) and read(MG, "1000") == (1000.0,)
+    assert read(MG, "1M") == (1000.0,)
 
 
 @pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-inf", "infinity", "Infinity", "1e400",
@@ -135,8 +141,8 @@ def test_non_numeric(raw):
 
 def test_choices():
     """A categorical setting takes its listed strings (one or a list), nothing else."""
-    assert BLOCK.parse("woodhull") == ("woodhull",)
-    assert BLOCK.parse("jahr_stevens,kinetic") == ("jahr_stevens", "kinetic")
+    assert read(BLOCK, "woodhull") == ("woodhull",)
+    assert read(BLOCK, "jahr_stevens,kinetic") == ("jahr_stevens", "kinetic")
     assert "'ohmic' is not allowed" in error_of(BLOCK, "ohmic")
     assert "one of jahr_stevens, woodhull, kinetic" in error_of(BLOCK, "ohmic")
     assert "number is not allowed" in error_of(BLOCK, 1.0, "config")
@@ -144,9 +150,9 @@ def test_choices():
 
 def test_integers():
     """Integer settings take whole numbers (also written 1e2 or 5.0) and return ints."""
-    assert N.parse("5") == (5,) and isinstance(N.parse("5")[0], int)
-    assert N.parse("1e2") == (100,)
-    assert N.parse(5.0, "config") == (5,)
+    assert read(N, "5") == (5,) and isinstance(read(N, "5")[0], int)
+    assert read(N, "1e2") == (100,)
+    assert read(N, 5.0, "config") == (5,)
     assert "whole number" in error_of(N, "2.5")
     assert "whole number" in error_of(N, 2.5, "config")
 
@@ -161,12 +167,12 @@ def test_toml_values():
         mg_range = "0:1:5"
         mg_mixed = [0.1, "200uM"]
     ''')
-    assert MG.parse(config["mg_int"], "config") == (1.0,)
-    assert MG.parse(config["mg_float"], "config") == (0.5,)
-    assert MG.parse(config["mg_list"], "config") == pytest.approx((0.1, 0.5, 1.0))
-    assert MG.parse(config["mg_strings"], "config") == pytest.approx((0.5, 1.0))
-    assert MG.parse(config["mg_range"], "config") == pytest.approx((0, 0.25, 0.5, 0.75, 1.0))
-    assert MG.parse(config["mg_mixed"], "config") == pytest.approx((0.1, 0.2))
+    assert read(MG, config["mg_int"], "config") == (1.0,)
+    assert read(MG, config["mg_float"], "config") == (0.5,)
+    assert read(MG, config["mg_list"], "config") == pytest.approx((0.1, 0.5, 1.0))
+    assert read(MG, config["mg_strings"], "config") == pytest.approx((0.5, 1.0))
+    assert read(MG, config["mg_range"], "config") == pytest.approx((0, 0.25, 0.5, 0.75, 1.0))
+    assert read(MG, config["mg_mixed"], "config") == pytest.approx((0.1, 0.2))
 
 
 @pytest.mark.parametrize("toml, why", [
@@ -186,8 +192,10 @@ def test_setting_metadata():
     """Column names carry the unit (mg_o_mM, v_mV, temperature_K); quick values apply."""
     assert MG.column_name == "mg_o_mM" and V.column_name == "v_mV"
     assert TEMP.column_name == "temperature_K" and BLOCK.column_name == "block"
-    assert MG.values(quick=False) == (0.1, 1.0) and MG.values(quick=True) == (1.0,)
-    assert V.values(quick=True) == (-70.0,)
+    assert MG.in_unit(MG.values(quick=False)) == (0.1, 1.0)
+    assert MG.in_unit(MG.values(quick=True)) == (1.0,)
+    assert V.in_unit(V.values(quick=True)) == (-70.0,)
+    assert V.values(quick=True)[0] == -70.0 * mV  # declared in the unit, run as a quantity
     assert MG.unit == mM and MG.minimum == 0.0
 
 
@@ -198,12 +206,12 @@ class _Toy(Experiment):
 
 def test_resolve_order():
     """Defaults, then --quick values, then the config, then --set flags (flags win)."""
-    assert resolve(_Toy, False, {}, {})["mg_o"] == (0.1, 1.0)
-    assert resolve(_Toy, True, {}, {})["mg_o"] == (1.0,)
+    assert MG.in_unit(resolve(_Toy, False, {}, {})["mg_o"]) == (0.1, 1.0)
+    assert MG.in_unit(resolve(_Toy, True, {}, {})["mg_o"]) == (1.0,)
     values = resolve(_Toy, True, {"mg_o": [0.2, 0.3], "v": "-80:-40:3"}, {"mg_o": "2"})
-    assert values["mg_o"] == (2.0,)
-    assert values["v"] == pytest.approx((-80.0, -60.0, -40.0))
-    assert values["settle"] == (20.0,)
+    assert MG.in_unit(values["mg_o"]) == (2.0,)
+    assert V.in_unit(values["v"]) == pytest.approx((-80.0, -60.0, -40.0))
+    assert values["settle"] == (20.0 * ms,)
     with pytest.raises(UsageError, match="unknown parameter of toy"):
         resolve(_Toy, False, {}, {"nope": "1"})
     with pytest.raises(UsageError, match="config nope="):
@@ -211,9 +219,19 @@ def test_resolve_order():
     assert "nope" not in resolve(_Toy, False, {}, {"nope": "1"}, strict=False)
 
 
+def test_quantities_and_arrays_are_accepted():
+    """Python values (the simulate() API): quantities and arrays, checked like text."""
+    assert read(MG, 0.5 * mM) == (0.5,)
+    assert read(MG, [100e-6 * mM * 1000, 2 * mM]) == pytest.approx((0.1, 2.0))
+    import numpy as np
+    assert read(V, np.array([-80.0, -40.0]) * mV) == pytest.approx((-80.0, -40.0))
+    assert "does not measure the same" in error_of(MG, 5 * mV)
+    assert "out of range" in error_of(MG, -1 * mM)
+
+
 def test_allowed_text():
     """The 'allowed' text states kind, unit and bounds."""
     assert MG.allowed().startswith("numbers in mM >= 0 and <= 1000")
     assert N.allowed().startswith("whole numbers >= 1 and <= 1000")
     assert TEMP.allowed().startswith("numbers in K > 0")
-    assert not math.isnan(V.parse("0")[0])
+    assert not math.isnan(read(V, "0")[0])

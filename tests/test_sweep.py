@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from brian2 import mM
 
 from experiments.nmda_iv import NMDAIV
 from experiments.romk_iv import ROMKIV
@@ -240,9 +241,11 @@ def test_zip_and_product_grids():
     product = plan_of(ROMKIV, cli)
     zipped = plan_of(ROMKIV, cli, zip_dims=("mg_i", "k_o"))
     assert len(product.conditions) == 8 and len(zipped.conditions) == 4
-    pairs = {(c["mg_i"], c["k_o"]) for c in zipped.conditions}
+    def in_mM(condition):
+        return float(condition["mg_i"] / mM), float(condition["k_o"] / mM)
+    pairs = {in_mM(c) for c in zipped.conditions}
     assert pairs == {(0.0, 5.0), (1.0, 10.0)}
-    assert {(c["mg_i"], c["k_o"]) for c in product.conditions} == {
+    assert {in_mM(c) for c in product.conditions} == {
         (m, k) for m in (0.0, 1.0) for k in (5.0, 10.0)}
     from experiments.engine.settings import UsageError
     with pytest.raises(UsageError, match="same number of values"):

@@ -17,6 +17,7 @@ module                     job
 ``sweep``                  :func:`execute`: a plan on a backend, merged tables
 ``run``                    one experiment end to end: CSV, JSON record, figure
 ``clamp``                  the voltage-clamp I–V protocol
+``protocols``              Poisson drive, EPSP, volley threshold
 ``locking``                several runs sharing one output folder
 ``codegen``                the vectorizing Cython build
 ``style``                  the figure style
@@ -42,7 +43,10 @@ _EXPORTS = {
     "SerialBackend": "backends", "ProcessBackend": "backends", "DaskBackend": "backends",
     "make_backend": "backends",
     "SweepError": "sweep", "execute": "sweep", "finish": "sweep",
-    "resolve": "run", "replot": "run", "load_tables": "run",
+    "resolve": "run", "prepare": "run", "simulate": "run", "replot": "run",
+    "load_tables": "run",
+    "PoissonDrive": "protocols", "EPSPMeasurement": "protocols", "VolleyThreshold": "protocols",
+    "firing_rates": "protocols",
     "ClampIV": "clamp", "clamp_settings": "clamp",
     "figure": "style", "save_figure": "style", "shade_mg_ranges": "style",
 }

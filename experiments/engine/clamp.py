@@ -1,9 +1,10 @@
 """Shared machinery of the voltage-clamp I–V experiments (``nmda_iv``, ``romk_iv``).
 
-A subclass names its channel, the settings that become the clamp's
-environment (``ENVIRONMENT``: setting name -> model variable), and how to
-build the channel from the run's fixed values. Every (voltage, condition)
-pair is one clamped compartment of a single batched simulation.
+A subclass names its channel, declares the settings that become the
+clamp's environment with the model variable each sets (``Setting(...,
+variable="Mg_o")``; the channel's own parameters set themselves), and says
+how to build the channel from the run's fixed values. Every (voltage,
+condition) pair is one clamped compartment of a single batched simulation.
 """
 from __future__ import annotations
 
@@ -36,9 +37,6 @@ def clamp_settings() -> tuple[Setting, ...]:
 class ClampIV(Experiment):
     """Base of steady-state voltage-clamp I–V experiments."""
 
-    #: setting name -> environment variable of the clamp (v, Mg_o, ...).
-    ENVIRONMENT: ClassVar[Mapping[str, str]] = {}
-
     def make_channel(self, fixed: Mapping[str, Any]) -> Channel:
         raise NotImplementedError
 
@@ -48,16 +46,16 @@ class ClampIV(Experiment):
 
     def build(self, n, fixed):
         channel = self.make_channel(fixed)
-        clamp = VoltageClamp(channel, n, settle=fixed["settle"] * ms, dt=fixed["dt"] * ms)
+        clamp = VoltageClamp(channel, n, settle=fixed["settle"], dt=fixed["dt"])
 
         def runner(conditions):
-            env = self.per_neuron(conditions, fixed, self.ENVIRONMENT)
+            env = self.model_values(conditions, fixed)
             result = clamp.run(env)
             current_pA = result["I"] / float(pA)
             bad = np.flatnonzero(~np.isfinite(current_pA))
             if len(bad):  # name the first diverged condition (the batch may be large)
-                where = ", ".join(f"{k}={v:g}" if isinstance(v, (int, float)) else f"{k}={v}"
-                                  for k, v in conditions[bad[0]].items()) or "all conditions"
+                where = ", ".join(f"{k}={v}" for k, v in conditions[bad[0]].items()) \
+                    or "all conditions"
                 raise FloatingPointError(f"non-finite current in {len(bad)} of "
                                          f"{len(conditions)} conditions, first at {where}")
             return [[{"i_pA": current_pA[k], **self.measures(result, k)}]

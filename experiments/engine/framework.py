@@ -19,7 +19,7 @@ batching, storage, resume, parallel execution, progress and provenance.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Collection, Mapping, Sequence
 
 from channels.base import Channel
 
@@ -38,15 +38,7 @@ BatchRunner = Callable[[Sequence[Mapping[str, Any]]], list[list[dict]]]
 
 def channel_settings(channel_classes: Sequence[type[Channel]]) -> tuple[Setting, ...]:
     """Settings for every parameter of the given channels, in their display units."""
-    out = []
-    for cls in channel_classes:
-        for p in cls.parameters:
-            unit = None if p.dimensionless else p.unit
-            is_voltage = unit is not None and str(unit).endswith("V")
-            out.append(Setting(p.name, (p.magnitude(),), unit, p.meaning,
-                               p.source + (" [uncertain]" if p.uncertain else ""),
-                               minimum=None if is_voltage else 0.0))
-    return tuple(out)
+    return tuple(Setting.from_parameter(p) for cls in channel_classes for p in cls.parameters)
 
 
 REPLICATES_MEANING = "number of replicate seeds per condition (common random numbers across Mg)"
@@ -96,42 +88,53 @@ class Experiment:
     @classmethod
     def channel(cls, channel_class: type[Channel], fixed: Mapping[str, Any], **options) -> Channel:
         """An instance of ``channel_class`` with the run's (unswept) parameter values."""
-        overrides = {}
-        for p in channel_class.parameters:
-            if p.name in fixed:
-                overrides[p.name] = fixed[p.name] if p.dimensionless else fixed[p.name] * p.unit
+        overrides = {p.name: fixed[p.name] for p in channel_class.parameters if p.name in fixed}
         return channel_class(**options, **overrides)
 
     @classmethod
-    def quantity(cls, name: str, value):
-        """A setting value as a Brian2 quantity in its unit (plain value if unitless)."""
-        setting = cls.setting(name)
-        return value if setting.unit is None else value * setting.unit
+    def batch_values(cls, conditions: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
+                     names: Sequence[str] | None = None) -> dict[str, Any]:
+        """One value per condition of a batch for each setting: name -> array.
 
-    @classmethod
-    def per_neuron(cls, conditions: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
-                   mapping: Mapping[str, str]) -> dict[str, Any]:
-        """Per-neuron values for a batch: group variable -> quantity array.
-
-        ``mapping`` maps setting names to group variables (``{"mg_o": "Mg_o"}``);
-        channel parameters map to themselves. A swept setting gives one value
-        per condition, a fixed one the same value for all.
+        A swept setting gives its value in each condition, a fixed one the
+        same value for all. Quantities stay quantities (an array with the
+        setting's unit); plain numbers become float arrays, choices lists.
+        ``names`` limits the result (default: every setting).
         """
         import numpy as np
-        mapping = dict(mapping)
-        for channel_class in cls.channel_classes:
-            for p in channel_class.parameters:
-                mapping.setdefault(p.name, p.name)
+        from brian2 import Quantity
         out = {}
-        for setting_name, variable in mapping.items():
-            if conditions and setting_name in conditions[0]:
-                raw = np.array([c[setting_name] for c in conditions], dtype=float)
-            elif setting_name in fixed:
-                raw = np.full(len(conditions), float(fixed[setting_name]))
+        for name in names if names is not None else cls.all_settings():
+            if conditions and name in conditions[0]:
+                values = [c[name] for c in conditions]
+            elif name in fixed:
+                values = [fixed[name]] * len(conditions)
             else:
                 continue
-            out[variable] = cls.quantity(setting_name, raw)
+            if isinstance(values[0], Quantity):
+                out[name] = Quantity(values)
+            elif isinstance(values[0], str):
+                out[name] = values
+            else:
+                out[name] = np.asarray(values, dtype=float)
         return out
+
+    @classmethod
+    def model_values(cls, conditions: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
+                     variables: Collection[str] | None = None) -> dict[str, Any]:
+        """The model variables a batch sets: variable -> one value per condition.
+
+        Every setting that declares a ``variable`` (``mg_o`` -> ``Mg_o``, a
+        channel parameter -> itself) contributes; this is the one way a
+        setting reaches a model. ``variables`` keeps only those a given model
+        has (an experiment that drives two models, a neuron and a kidney
+        cell, passes each model's variables).
+        """
+        settings = cls.all_settings()
+        mapped = [name for name, s in settings.items()
+                  if s.variable and (variables is None or s.variable in variables)]
+        return {settings[name].variable: values
+                for name, values in cls.batch_values(conditions, fixed, mapped).items()}
 
     # -- to implement ---------------------------------------------------------
     def validate(self, values: Mapping[str, tuple]) -> None:

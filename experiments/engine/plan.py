@@ -51,6 +51,7 @@ class Plan:
     fingerprint: str = ""
     columns: list[str] = field(default_factory=list)
     explicit_batch: bool = False
+    quick: bool = False
 
     @property
     def structural(self) -> list[str]:
@@ -111,14 +112,16 @@ class Plan:
         settings = self.experiment.all_settings()
         parts = []
         for name in self.dims:
-            col = settings[name].column_name if name in settings else name
-            parts.append(f"{col}={condition[name]:g}" if isinstance(condition[name], (int, float))
-                         else f"{col}={condition[name]}")
+            setting = settings.get(name)
+            value = setting.magnitude(condition[name]) if setting else condition[name]
+            col = setting.column_name if setting else name
+            parts.append(f"{col}={value:g}" if isinstance(value, (int, float)) else f"{col}={value}")
         return " ".join(parts) or "(single condition)"
 
 
 def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
-              zip_dims: Sequence[str] = (), batch_size: int | None = None) -> Plan:
+              zip_dims: Sequence[str] = (), batch_size: int | None = None,
+              quick: bool = False) -> Plan:
     """Lay out the grid of conditions of ``experiment`` for resolved ``values``."""
     settings = experiment.all_settings()
     values = dict(values)
@@ -154,7 +157,8 @@ def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
     if size < 1:
         raise UsageError(f"--batch-size {size}: allowed: whole numbers >= 1")
     key = json.dumps({"experiment": experiment_spec(experiment),
-                      "values": {k: list(v) for k, v in sorted(values.items())},
+                      "values": {k: list(settings[k].in_unit(v) if k in settings else v)
+                                 for k, v in sorted(values.items())},
                       "seed": seed, "zip": list(zip_dims)}, sort_keys=True, default=str)
     fingerprint = hashlib.sha256(key.encode()).hexdigest()[:16]
     columns = [settings[n].column_name for n in settings
@@ -162,20 +166,28 @@ def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
     if experiment.stochastic:
         columns.append("seed")
     return Plan(experiment, values, seed, dims, conditions, fixed, size, zip_dims,
-                fingerprint, columns, explicit)
+                fingerprint, columns, explicit, quick)
 
 
-def lead_columns(plan: Plan) -> list[tuple[str, str]]:
-    """(column, setting name) of the leading columns, in order."""
+def lead_columns(plan: Plan) -> list[tuple[str, Any]]:
+    """(column, setting) of the leading columns, in order (the setting None for ``seed``)."""
     settings = plan.experiment.all_settings()
-    out = [(s.column_name, name) for name, s in settings.items() if name in plan.dims or s.column]
+    out: list[tuple[str, Any]] = [(s.column_name, s) for name, s in settings.items()
+                                  if name in plan.dims or s.column]
     if plan.experiment.stochastic:
-        out.append(("seed", "seed"))
+        out.append(("seed", None))
     return out
 
 
 def condition_columns(plan: Plan, condition: Mapping[str, Any],
                       lead: Sequence[tuple[str, str]] | None = None) -> dict[str, Any]:
-    """The leading columns of a result row: swept and column settings with units."""
-    return {column: condition.get(name, plan.fixed.get(name))
-            for column, name in (lead if lead is not None else lead_columns(plan))}
+    """The leading columns of a result row: swept and column settings, as numbers in the
+    unit their column names."""
+    out = {}
+    for column, setting in (lead if lead is not None else lead_columns(plan)):
+        if setting is None:
+            out[column] = condition["seed"]
+            continue
+        value = condition.get(setting.name, plan.fixed.get(setting.name))
+        out[column] = setting.magnitude(value)
+    return out

@@ -1,8 +1,10 @@
 """Running an experiment end to end: settings, sweep, tables, record, figure.
 
-:func:`resolve` merges defaults, ``--quick`` values, a TOML config and
-``--set`` flags (flags win) and validates all of it before anything is
-written. :func:`run` executes the sweep and writes into the output folder
+:func:`prepare` merges defaults, ``--quick`` values, a TOML config and
+``--set`` flags (flags win), parses every value once into Brian2 quantities
+and lays out the sweep (a :class:`~experiments.engine.plan.Plan`), all before
+anything is written. :func:`run` executes a plan and writes into the output
+folder
 
 * ``NAME.csv`` (one row per condition, unit in each column name) and
   ``NAME_<side>.csv`` for side tables (traces, rasters);
@@ -10,7 +12,9 @@ written. :func:`run` executes the sweep and writes into the output folder
   line, seed, package versions, git commit, backend and wall time;
 * ``NAME.png`` and ``NAME.svg``.
 
-:func:`replot` redraws the figure from the saved tables alone.
+:func:`replot` redraws the figure from the saved tables alone;
+:func:`simulate` runs an experiment from Python and returns its tables,
+writing nothing unless asked to.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from importlib import metadata
@@ -32,7 +37,7 @@ from .settings import UsageError
 from .style import save_figure
 from .locking import LockBusy, exclusive
 from .backends import make_backend
-from .plan import make_plan
+from .plan import Plan, make_plan
 from .storage import sweep_lock
 from .sweep import execute, finish
 from .table import MAIN, Table, atomic_write_text
@@ -123,22 +128,23 @@ def _json_value(value):
     return value
 
 
-def record(experiment: type[Experiment], values: Mapping[str, tuple], plan, seed: int,
-           quick: bool, backend: str, wall: float, argv: Sequence[str], files: Sequence[str]) -> dict:
+def record(plan: Plan, backend: str, wall: float, argv: Sequence[str],
+           files: Sequence[str]) -> dict:
     """The provenance record written beside the results."""
+    experiment = type(plan.experiment)
     settings = experiment.all_settings()
     return {
         "experiment": experiment.name,
         "title": experiment.title,
         "command": shlex.join(argv),  # quoted, so it can be pasted back into a shell
-        "seed": seed,
-        "quick": quick,
+        "seed": plan.seed,
+        "quick": plan.quick,
         "settings": {
-            name: {"values": [_json_value(v) for v in values[name]],
-                   "unit": settings[name].unit_name,
-                   "meaning": settings[name].meaning,
-                   "source": settings[name].source}
-            for name in settings},
+            name: {"values": [_json_value(v) for v in setting.in_unit(plan.values[name])],
+                   "unit": setting.unit_name,
+                   "meaning": setting.meaning,
+                   "source": setting.source}
+            for name, setting in settings.items()},
         "dimensions": plan.dims,
         "conditions": len(plan.conditions),
         "batch_size": plan.batch_size,
@@ -167,30 +173,36 @@ def write_outputs(experiment: Experiment, tables: Mapping[str, Table], out: Path
     return files
 
 
-def run(experiment_class: type[Experiment], out: Path, *, quick: bool = False, seed: int = 1,
-        config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, str] | None = None,
-        workers: int = 1, scheduler: str | None = None, batch_size: int | None = None,
-        zip_dims: Sequence[str] = (), resume: bool = False, argv: Sequence[str] = (),
-        strict: bool = True, progress: bool = True) -> dict[str, Table]:
-    """Run ``experiment_class`` and write its results into ``out``; return the tables."""
-    name = experiment_class.name
+def prepare(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
+            config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, Any] | None = None,
+            zip_dims: Sequence[str] = (), batch_size: int | None = None,
+            strict: bool = True) -> Plan:
+    """Parse every setting of one run once and lay out its sweep.
+
+    Raises :class:`~experiments.engine.settings.UsageError` for any bad value
+    or combination, before anything is written.
+    """
     values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
-    experiment = experiment_class()
-    plan = make_plan(experiment, values, seed, zip_dims, batch_size)
+    return make_plan(experiment_class(), values, seed, zip_dims, batch_size, quick=quick)
+
+
+def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None,
+        resume: bool = False, argv: Sequence[str] = (), progress: bool = True) -> dict[str, Table]:
+    """Run a prepared plan and write its results into ``out``; return the tables."""
+    name = plan.experiment.name
     start = time.perf_counter()
     out = Path(out)
     backend = make_backend(workers, scheduler)  # before mkdir: a bad --scheduler writes nothing
     try:
         out.mkdir(parents=True, exist_ok=True)
-        # experiments/engine/locking.py: an identical run in progress in this folder stops us at
-        # once; runs with other settings write their result files one after the other
+        # experiments/engine/locking.py: an identical run in progress in this folder stops us
+        # at once; runs with other settings write their result files one after the other
         with exclusive(sweep_lock(plan, out), wait=False):
             tables = execute(plan, out, backend, resume=resume, progress=progress)
             with exclusive(out / f".{name}.lock"):
-                files = write_outputs(experiment, tables, out)
-                wall = time.perf_counter() - start
-                info = record(experiment_class, plan.values, plan, seed, quick, backend.name,
-                              wall, argv or sys.argv, files + [f"{name}.json"])
+                files = write_outputs(plan.experiment, tables, out)
+                info = record(plan, backend.name, time.perf_counter() - start,
+                              argv or sys.argv, files + [f"{name}.json"])
                 atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
             finish(plan, out)
     except LockBusy:
@@ -200,6 +212,48 @@ def run(experiment_class: type[Experiment], out: Path, *, quick: bool = False, s
     finally:
         backend.close()
     return tables
+
+
+def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
+             out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
+             batch_size: int | None = None, zip_dims: Sequence[str] = (), progress: bool = False,
+             **settings) -> dict[str, Table]:
+    """Run an experiment from Python; return its tables (main table under ``"main"``).
+
+    Parameters
+    ----------
+    experiment_class : type
+        The experiment (``experiments.get_experiment("excitability")``).
+    quick, seed, workers, scheduler, batch_size, zip_dims
+        As ``--quick``, ``--seed``, ``--workers``, ``--scheduler``,
+        ``--batch-size`` and ``--zip`` of the command line.
+    out : path, optional
+        Write the CSV files, JSON record and figure there, as ``hypomag run``
+        does. Without it nothing is written: the batches of the sweep go to a
+        temporary folder that is removed at the end.
+    **settings
+        Any setting ``--set`` accepts, with the same values and the same
+        errors (raised as :class:`~experiments.engine.settings.UsageError`):
+        numbers in the setting's unit, strings (``"500uM"``, ``"0:2:11"``),
+        lists, or Brian2 quantities (``mg_o=[0.1, 1.0] * mM``).
+
+    Returns
+    -------
+    dict of str to Table
+        The tables the CSV files hold: named columns with the unit in each
+        name (``mg_o_mM``, ``rate_hz``), one row per condition.
+    """
+    plan = prepare(experiment_class, quick=quick, seed=seed, cli_set=settings,
+                   zip_dims=zip_dims, batch_size=batch_size)
+    if out is not None:
+        return run(plan, Path(out), workers=workers, scheduler=scheduler,
+                   argv=["simulate", experiment_class.name], progress=progress)
+    backend = make_backend(workers, scheduler)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"hypomag-{experiment_class.name}-") as folder:
+            return execute(plan, Path(folder), backend, progress=progress)
+    finally:
+        backend.close()
 
 
 def load_tables(name: str, out: Path) -> dict[str, Table]:

@@ -2,8 +2,14 @@
 
 A :class:`Setting` is one knob of an experiment: a name, a unit, default
 values (more than one value makes it a sweep dimension), quick values,
-bounds, a meaning and a source. Values are kept as floats in the setting's
-unit (``mg_o = (0.1, 1.0)`` means 0.1 and 1 mM) or as strings for choices.
+bounds, a meaning, a source and the model variable it sets. Its
+declaration gives numbers in the setting's unit (``mg_o = (0.1, 1.0)``
+means 0.1 and 1 mM); everything a run works with is a Brian2 quantity
+(:meth:`Setting.values`, :meth:`Setting.parse`), from the parsed text to the
+model. Plain numbers in the unit appear again only where text is written
+(table columns, whose names carry the unit, and the JSON record:
+:meth:`Setting.in_unit`). Dimensionless settings are plain numbers and
+choices are strings.
 
 User values come from ``--set NAME=VALUE`` or a TOML config and may be
 
@@ -19,13 +25,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 from brian2 import Quantity, Unit
 from brian2.units.allunits import all_units
-from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions
+from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
 
 
 class UsageError(ValueError):
@@ -92,6 +98,11 @@ class Setting:
         The value changes the model's equations (a block form, a network
         size), so it cannot vary within one simulation: the engine puts such
         dimensions outermost and never mixes their values in one batch.
+    variable : str or None
+        The model variable the setting sets, one value per neuron
+        (``mg_o`` sets ``Mg_o``); :meth:`~experiments.engine.Experiment.model_values`
+        gathers them for a batch. None for settings the experiment reads
+        itself (protocol durations, counts, forms).
     """
 
     name: str
@@ -107,6 +118,24 @@ class Setting:
     column: bool = False
     exclusive_minimum: bool = False
     structural: bool = False
+    variable: str | None = None
+
+    @classmethod
+    def from_parameter(cls, parameter, **options) -> "Setting":
+        """The setting of a model or channel parameter (:class:`channels.base.Parameter`).
+
+        Its value, unit, meaning and source (marked ``[uncertain]`` where the
+        parameter is) carry over, and it sets the model variable of the same
+        name. Bounds default to non-negative, except for voltages; ``options``
+        (``maximum=``, ``structural=``, ...) refine them.
+        """
+        unit = None if parameter.dimensionless else parameter.unit
+        is_voltage = unit is not None and str(unit).endswith("V")
+        declared = dict(minimum=None if is_voltage else 0.0, variable=parameter.name)
+        declared.update(options)
+        return cls(parameter.name, (parameter.magnitude(),), unit, parameter.meaning,
+                   parameter.source + (" [uncertain]" if parameter.uncertain else ""),
+                   **declared)
 
     @property
     def unit_name(self) -> str:
@@ -122,7 +151,24 @@ class Setting:
         return f"{self.name}_{text}"
 
     def values(self, quick: bool) -> tuple:
-        return self.quick if (quick and self.quick is not None) else self.default
+        """The declared default (or quick) values, as quantities."""
+        return self.quantities(self.quick if (quick and self.quick is not None) else self.default)
+
+    def quantities(self, numbers) -> tuple:
+        """Numbers in the setting's unit as Brian2 quantities (unchanged if unitless)."""
+        if self.unit is None:
+            return tuple(numbers)
+        return tuple(float(n) * self.unit for n in numbers)
+
+    def in_unit(self, values) -> tuple:
+        """Values (quantities) as plain numbers in the setting's unit, for text output."""
+        return tuple(self.magnitude(v) for v in values)
+
+    def magnitude(self, value):
+        """One value as a plain number in the setting's unit (choices and unitless as given)."""
+        if self.unit is None:
+            return value
+        return float(Quantity(value) / self.unit)
 
     def allowed(self) -> str:
         """Plain words for what values are allowed."""
@@ -139,8 +185,22 @@ class Setting:
 
     # -- parsing -----------------------------------------------------------
     def parse(self, raw: Any, origin: str = "--set") -> tuple:
-        """Parse a command-line string or a TOML value into a tuple of values."""
+        """Parse a command-line string, a TOML value or a Python value into quantities.
+
+        ``raw`` may be a number (in the setting's unit), a string (number,
+        quantity, list or range), a Brian2 quantity or array, or a list of
+        any of these. Returns a tuple of quantities (plain numbers for
+        dimensionless settings, strings for choices).
+        """
+        return self.quantities(self._read(raw, origin))
+
+    def _read(self, raw: Any, origin: str) -> tuple:
+        """``raw`` as numbers in the setting's unit (or choice strings), checked."""
         shown = f"{origin} {self.name}={raw!r}"
+        if isinstance(raw, Quantity) and raw.ndim > 0:
+            raw = list(raw)
+        if isinstance(raw, np.ndarray):
+            raw = raw.tolist()
         if isinstance(raw, bool):
             raise UsageError(f"{shown}: a true/false value is not allowed; allowed: {self.allowed()}")
         if isinstance(raw, (list, tuple)):
@@ -148,10 +208,12 @@ class Setting:
                 raise UsageError(f"{shown}: empty list; allowed: {self.allowed()}")
             values = []
             for item in raw:
-                values.extend(self.parse(item, origin) if not isinstance(item, (list, tuple))
+                values.extend(self._read(item, origin) if not isinstance(item, (list, tuple))
                               else self._fail(shown, "nested lists are not allowed"))
             return tuple(values)
-        if isinstance(raw, (int, float)):
+        if isinstance(raw, Quantity):
+            return (self._check(self._from_quantity(raw, shown), shown),)
+        if isinstance(raw, (int, float, np.integer, np.floating)):
             return (self._check(float(raw), shown),)
         if not isinstance(raw, str):
             self._fail(shown, f"a {type(raw).__name__} is not a value")
@@ -197,15 +259,19 @@ class Setting:
                 unit = parse_unit(unit_text)
             except KeyError:
                 self._fail(shown, f"unknown unit {unit_text!r}")
-            if self.unit is None:
-                if get_dimensions(unit) is not DIMENSIONLESS:
-                    self._fail(shown, f"{unit_text!r} given for a dimensionless setting")
-                number = float(number * unit)
-            else:
-                if get_dimensions(unit) != get_dimensions(self.unit):
-                    self._fail(shown, f"unit {unit_text!r} does not measure the same as {self.unit_name}")
-                number = float(Quantity(number * unit) / self.unit)
+            number = self._from_quantity(number * unit, shown, unit_text)
         return self._check(number, shown) if check else number
+
+    def _from_quantity(self, value, shown: str, unit_text: str | None = None) -> float:
+        """A quantity as a number in the setting's unit, if it measures the same."""
+        text = unit_text or (repr(get_unit(value.dim)) if isinstance(value, Quantity) else "1")
+        if self.unit is None:
+            if get_dimensions(value) is not DIMENSIONLESS:
+                self._fail(shown, f"{text!r} given for a dimensionless setting")
+            return float(value)
+        if get_dimensions(value) != get_dimensions(self.unit):
+            self._fail(shown, f"unit {text!r} does not measure the same as {self.unit_name}")
+        return float(Quantity(value) / self.unit)
 
     def _check(self, value: float, shown: str) -> float | int:
         if self.choices is not None:
@@ -226,30 +292,21 @@ class Setting:
 
 def concentration(name: str, default: Sequence[float], meaning: str, source: str,
                   quick: Sequence[float] | None = None, column: bool = True,
-                  maximum: float | None = 1000.0) -> Setting:
-    """A concentration setting in mM, non-negative, written as a column."""
+                  maximum: float | None = 1000.0, variable: str | None = None) -> Setting:
+    """A concentration setting in mM, non-negative, written as a column.
+
+    ``variable`` is the model variable it sets (``"Mg_o"``), if any.
+    """
     from brian2 import mM
     return Setting(name, tuple(default), mM, meaning, source,
                    quick=None if quick is None else tuple(quick),
-                   minimum=0.0, maximum=maximum, column=column)
+                   minimum=0.0, maximum=maximum, column=column, variable=variable)
 
 
-def temperature(meaning: str = "absolute temperature") -> Setting:
-    """Absolute temperature in kelvin, body temperature (37 C) by default."""
+def temperature(meaning: str = "absolute temperature", variable: str | None = "T") -> Setting:
+    """Absolute temperature in kelvin, body temperature (37 C) by default; sets ``T``."""
     from brian2 import kelvin
-    return Setting("temperature", (310.15,), kelvin, meaning, "body temperature 37 C",
-                   minimum=0.0, exclusive_minimum=True, maximum=400.0)
 
-
-@dataclass
-class Resolved:
-    """All settings of one run after defaults, quick values, config and flags."""
-
-    values: dict[str, tuple] = field(default_factory=dict)
-
-    def scalar(self, name: str):
-        """The single value of a setting that is not swept."""
-        vals = self.values[name]
-        if len(vals) != 1:
-            raise UsageError(f"{name} takes one value here, not {len(vals)}")
-        return vals[0]
+    from channels.constants import BODY_TEMPERATURE_K
+    return Setting("temperature", (BODY_TEMPERATURE_K,), kelvin, meaning, "body temperature 37 C",
+                   minimum=0.0, exclusive_minimum=True, maximum=400.0, variable=variable)

@@ -1,12 +1,10 @@
 """Checks of the kidney and whole-body experiments (docs/reference.md sections 4 and 5)."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from .report import Context, Result, check, holds, mean_at, within
 
-REF2 = "docs/reference.md §2"
 REF4 = "docs/reference.md §4"
 
 

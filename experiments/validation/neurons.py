@@ -1,12 +1,9 @@
 """Checks of the neuron experiments: excitability and the seizure network (docs/reference.md section 2)."""
 from __future__ import annotations
 
-
-
 from .report import Context, Result, check, close, holds, mean_at, within
 
 REF2 = "docs/reference.md §2"
-REF4 = "docs/reference.md §4"
 
 
 @check(requires=("excitability",))
@@ -48,9 +45,6 @@ def seizure_low_mg(ctx: Context) -> list[Result]:
     normal = mean_at(table, "n_bursts", mg_o_mM=1.2, nmda_scale=1.0)
     blocked = mean_at(table, "n_bursts", mg_o_mM=0.1, nmda_scale=0.0)
     duration = mean_at(table, "burst_duration_s", mg_o_mM=0.1, nmda_scale=1.0)
-    band = REF2 + ": interictal-like events 100-800 ms (Tancredi 1990) [confirmed]"
-    duration_row = within("mean burst duration at Mg_o 0.1 mM", band, 0.1, 0.8, duration,
-                          unit="s")
     return [
         within("burst rate at Mg_o 0.1 mM", REF2 + ", Tancredi et al. 1990 [confirmed]: "
                "spontaneous synchronous discharges in Mg-free solution", 1e-9, None, low,
@@ -59,5 +53,7 @@ def seizure_low_mg(ctx: Context) -> list[Result]:
               normal, atol=0.0),
         close("bursts at Mg_o 0.1 mM with NMDA receptors blocked (nmda_scale 0)",
               REF2 + ": NMDA antagonists abolish them [confirmed]", 0.0, blocked, atol=0.0),
-        duration_row,
+        within("mean burst duration at Mg_o 0.1 mM",
+               REF2 + ": interictal-like events 100-800 ms (Tancredi 1990) [confirmed]",
+               0.1, 0.8, duration, unit="s"),
     ]

@@ -162,10 +162,17 @@ def brunel_wang_gating(ctx: Context) -> list[Result]:
 
 
 def _figure_nmda(ctx: Context, table) -> None:
+    """Jahr-Stevens block against the table of docs/reference.md §1; the kinetic block."""
     from experiments.engine.style import figure
     fig, axes = figure(1, 2, width=4.4)
     ax, ax_k = axes[0]
-    js = table.where(block="jahr_stevens")
+    _panel_jahr_stevens(ax, table.where(block="jahr_stevens"))
+    _panel_kinetic(ax_k, table.where(block="kinetic"), table.where(block="jahr_stevens"))
+    ctx.save(fig, "nmda_block")
+
+
+def _panel_jahr_stevens(ax, js) -> None:
+    """B(V) per Mg_o with the table's points and the two half-block voltages."""
     for mg in NMDA_MG:
         part = js.where(mg_o_mM=mg)
         line, = ax.plot(part["v_mV"], part["unblocked"], label=f"model, {mg:g} mM")
@@ -173,29 +180,32 @@ def _figure_nmda(ctx: Context, table) -> None:
         if points:
             ax.plot(*zip(*points), "o", color=line.get_color(), mec="k", ms=6)
     ax.plot([], [], "o", color="w", mec="k", label="docs/reference.md §1 table")
-    for mg, v_half in ((0.1, -57.7), (1.0, -20.5)):
+    for v_half in (-57.7, -20.5):  # at 0.1 and 1 mM
         ax.plot([v_half], [0.5], "x", color="k", ms=7)
     ax.axhline(0.5, color="0.6", lw=0.6)
     ax.set(xlabel="membrane potential (mV)", ylabel="unblocked fraction B",
            title="Jahr-Stevens: model (lines), table (dots), V$_{1/2}$ (x)")
     ax.legend(fontsize=7)
-    kin = table.where(block="kinetic")
+
+
+def _panel_kinetic(ax, kin, js) -> None:
+    """Kinetic block against its closed-form steady state and the Jahr-Stevens curve."""
     from channels.nmda import kinetic_unblocked
     for mg in (0.1, 1.0, 2.0):
         part = kin.where(mg_o_mM=mg)
-        line, = ax_k.plot(part["v_mV"], part["unblocked"], label=f"kinetic model, {mg:g} mM")
-        ax_k.plot(part["v_mV"][::20], kinetic_unblocked(part["v_mV"][::20], mg), "s",
-                  color=line.get_color(), mfc="none", ms=5)
-        ax_k.plot(js.where(mg_o_mM=mg)["v_mV"], js.where(mg_o_mM=mg)["unblocked"], ":",
-                  color=line.get_color(), lw=1)
-    ax_k.plot([-70], [0.031], "o", color="k", label="0.031 at -70 mV, 1 mM")
-    ax_k.set(xlabel="membrane potential (mV)", ylabel="unblocked fraction B",
-             title="kinetic block (lines), closed form (squares),\nJahr-Stevens (dotted)")
-    ax_k.legend(fontsize=7)
-    ctx.save(fig, "nmda_block")
+        line, = ax.plot(part["v_mV"], part["unblocked"], label=f"kinetic model, {mg:g} mM")
+        ax.plot(part["v_mV"][::20], kinetic_unblocked(part["v_mV"][::20], mg), "s",
+                color=line.get_color(), mfc="none", ms=5)
+        ax.plot(js.where(mg_o_mM=mg)["v_mV"], js.where(mg_o_mM=mg)["unblocked"], ":",
+                color=line.get_color(), lw=1)
+    ax.plot([-70], [0.031], "o", color="k", label="0.031 at -70 mV, 1 mM")
+    ax.set(xlabel="membrane potential (mV)", ylabel="unblocked fraction B",
+           title="kinetic block (lines), closed form (squares),\nJahr-Stevens (dotted)")
+    ax.legend(fontsize=7)
 
 
 def _figure_gating(ctx: Context, t, s, t_d, s_d, t_c, s_c) -> None:
+    """Brunel-Wang gating after one spike: Brian2 at two steps, the reference, dual-exp."""
     from channels.nmda import brunel_wang_single_spike
     from experiments.engine.style import figure
     fig, axes = figure(1, 1, width=5.0)

@@ -54,7 +54,13 @@ import numpy as np
 
 @dataclass
 class Result:
-    """One compared quantity: a row of the report."""
+    """One compared quantity: a row of the report.
+
+    ``expected``, ``simulated`` and ``tolerance`` are the formatted cells
+    (numbers with units, a band, or words); ``check`` is filled in with the
+    name of the check that returned the row; ``status`` is ``"pass"`` or
+    ``"FAIL"`` from ``passed`` unless given (``"skipped"``).
+    """
 
     quantity: str
     source: str
@@ -71,6 +77,7 @@ class Result:
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
+    """A number for the report: yes/no, an integer, or ``digits`` significant digits."""
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
@@ -83,19 +90,38 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def _unit(unit: str) -> str:
+    """`` unit`` appended to a number in the report (nothing if dimensionless)."""
+    return f" {unit}" if unit else ""
+
+
 def close(quantity: str, source: str, expected: float, simulated: float, *,
           rtol: float | None = None, atol: float | None = None, unit: str = "",
           digits: int = 4) -> Result:
-    """Pass if ``|simulated - expected| <= atol + rtol |expected|``."""
+    """Pass if ``|simulated - expected| <= atol + rtol |expected|`` (NaN fails).
+
+    Parameters
+    ----------
+    quantity, source : str
+        What is compared, and where the expected number comes from.
+    expected, simulated : float
+        The published or derived number and the model's, both in ``unit``.
+    rtol, atol : float, optional
+        Relative and absolute tolerance (``atol`` in ``unit``); neither: exact.
+    unit : str
+        Unit shown after the numbers (empty: dimensionless).
+    digits : int
+        Significant digits shown.
+    """
     rtol, atol = rtol or 0.0, atol or 0.0
     simulated = float(simulated)
     ok = math.isfinite(simulated) and abs(simulated - expected) <= atol + rtol * abs(expected)
     parts = []
     if atol:
-        parts.append(f"{_fmt(atol, 3)}{(' ' + unit) if unit else ''}")
+        parts.append(_fmt(atol, 3) + _unit(unit))
     if rtol:
         parts.append(f"{_fmt(100 * rtol, 3)} %")
-    suffix = f" {unit}" if unit else ""
+    suffix = _unit(unit)
     return Result(quantity, source, _fmt(expected, digits) + suffix,
                   _fmt(simulated, digits) + suffix,
                   ("± " + " + ".join(parts)) if parts else "exact", ok)
@@ -103,11 +129,15 @@ def close(quantity: str, source: str, expected: float, simulated: float, *,
 
 def within(quantity: str, source: str, low: float | None, high: float | None,
            simulated: float, unit: str = "", digits: int = 4) -> Result:
-    """Pass if ``low <= simulated <= high`` (either bound may be None)."""
+    """Pass if ``low <= simulated <= high`` (either bound may be None; NaN fails).
+
+    ``low``, ``high`` and ``simulated`` are in ``unit``; the other
+    parameters are those of :func:`close`.
+    """
     simulated = float(simulated)
     ok = math.isfinite(simulated) and (low is None or simulated >= low) and (
         high is None or simulated <= high)
-    suffix = f" {unit}" if unit else ""
+    suffix = _unit(unit)
     if low is not None and high is not None:
         band = f"{_fmt(low)} to {_fmt(high)}{suffix}"
     elif low is not None:
@@ -118,8 +148,31 @@ def within(quantity: str, source: str, low: float | None, high: float | None,
 
 
 def holds(quantity: str, source: str, expected: str, simulated: str, passed: bool) -> Result:
-    """A direction or qualitative check described in words."""
+    """A direction or qualitative check described in words.
+
+    ``expected`` states the claim (``"rate(0.1) > rate(1)"``), ``simulated``
+    the numbers that decide it, ``passed`` whether they do.
+    """
     return Result(quantity, source, expected, simulated, "direction", bool(passed))
+
+
+# -- reading experiment tables ---------------------------------------------------
+
+
+def value_at(table, column: str, **where) -> float:
+    """The value of ``column`` in the one row matching ``where``."""
+    rows = table.where(**where)
+    if len(rows) != 1:
+        raise LookupError(f"{len(rows)} rows match {where}")
+    return float(rows[column][0])
+
+
+def mean_at(table, column: str, **where) -> float:
+    """The mean of ``column`` (NaN left out) over the rows matching ``where``."""
+    rows = table.where(**where)
+    if len(rows) < 1:
+        raise LookupError(f"no rows match {where}")
+    return float(np.nanmean(rows[column]))
 
 
 # -- registry ----------------------------------------------------------------------
@@ -155,9 +208,9 @@ def check(name: str | None = None, *, quick: bool = True, requires: Sequence[str
     """
     def register(function):
         key = name or function.__name__
+        doc = (function.__doc__ or "").strip()
         CHECKS[key] = Check(key, function, quick, tuple(requires),
-                            (function.__doc__ or "").strip().splitlines()[0]
-                            if function.__doc__ else "")
+                            doc.splitlines()[0] if doc else "")
         return function
     return register
 
@@ -250,9 +303,7 @@ def run_checks(quick: bool, out: Path, names: Iterable[str] | None = None,
 
     Returns the result rows and the context (which lists the figures saved).
     """
-    import os
     from experiments.engine.batch import configure_brian
-    from experiments.engine.sweep import root_cause
     _load_all_checks()
     configure_brian()
     ctx = Context(quick=quick, out=Path(out), seed=seed)
@@ -260,34 +311,47 @@ def run_checks(quick: bool, out: Path, names: Iterable[str] | None = None,
         n for n, c in CHECKS.items() if c.quick or not quick]
     results: list[Result] = []
     for name in selected:
-        spec = CHECKS[name]
-        missing = [r for r in spec.requires if not available(r)]
-        if missing:
-            results.append(Result(spec.doc or name, "-", "-",
-                                  f"not available: {', '.join(missing)}", "-", True, name,
-                                  status="skipped"))
-            continue
-        try:
-            rows = spec.function(ctx)
-        except Exception as exc:  # reported as a failing row, never hidden
-            cause = root_cause(exc)
-            message = str(cause).splitlines()[0] if str(cause) else ""
-            rows = [Result(spec.doc or name, "-", "runs",
-                           f"error: {type(cause).__name__}: {message}", "-", False)]
-            if os.environ.get("HYPOMAG_DEBUG"):
-                traceback.print_exc()
-        for row in rows:
-            row.check = name
-        results.extend(rows)
+        results.extend(run_check(CHECKS[name], ctx))
     return results, ctx
+
+
+def run_check(spec: Check, ctx: Context) -> list[Result]:
+    """The rows of one check, each tagged with its name.
+
+    A check whose requirements are missing gives one ``skipped`` row; one
+    that raises gives one failing row naming the root cause (with the
+    traceback on stderr if ``HYPOMAG_DEBUG`` is set).
+    """
+    import os
+    from experiments.engine.sweep import root_cause
+    missing = [r for r in spec.requires if not available(r)]
+    if missing:
+        return [Result(spec.doc or spec.name, "-", "-", f"not available: {', '.join(missing)}",
+                       "-", True, spec.name, status="skipped")]
+    try:
+        rows = spec.function(ctx)
+    except Exception as exc:  # reported as a failing row, never hidden
+        cause = root_cause(exc)
+        message = str(cause).splitlines()[0] if str(cause) else ""
+        rows = [Result(spec.doc or spec.name, "-", "runs",
+                       f"error: {type(cause).__name__}: {message}", "-", False)]
+        if os.environ.get("HYPOMAG_DEBUG"):
+            traceback.print_exc()
+    for row in rows:
+        row.check = spec.name
+    return rows
 
 
 # -- report -------------------------------------------------------------------------
 
 REPORT_COLUMNS = ("check", "quantity", "source", "expected", "simulated", "tolerance", "status")
 
+#: Row statuses, and how the Markdown report marks them.
+STATUSES = {"pass": "pass", "FAIL": "**FAIL**", "skipped": "skipped"}
+
 
 def _md_cell(text: str) -> str:
+    """``text`` safe inside a Markdown table cell (escaped bars, one line)."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -295,7 +359,7 @@ def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[st
                     wall: float) -> str:
     """The Markdown report: summary, one table row per quantity, figures."""
     from experiments.engine.run import git_commit, versions
-    counts = {s: sum(r.status == s for r in results) for s in ("pass", "FAIL", "skipped")}
+    counts = status_counts(results)
     v = versions()
     lines = [
         "# hypomag validation report",
@@ -320,9 +384,9 @@ def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[st
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        mark = {"pass": "pass", "FAIL": "**FAIL**", "skipped": "skipped"}[r.status]
         lines.append("| " + " | ".join(_md_cell(x) for x in (
-            r.check, r.quantity, r.source, r.expected, r.simulated, r.tolerance, mark)) + " |")
+            r.check, r.quantity, r.source, r.expected, r.simulated, r.tolerance,
+            STATUSES[r.status])) + " |")
     if figures:
         lines += ["", "## Figures: model against data", ""]
         for fig in figures:
@@ -330,7 +394,13 @@ def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[st
     return "\n".join(lines) + "\n"
 
 
+def status_counts(results: Sequence[Result]) -> dict[str, int]:
+    """How many rows passed, failed and were skipped (keys ``pass``, ``FAIL``, ``skipped``)."""
+    return {s: sum(r.status == s for r in results) for s in STATUSES}
+
+
 def report_csv(results: Sequence[Result]) -> str:
+    """The report rows as CSV, columns :data:`REPORT_COLUMNS`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
@@ -360,28 +430,11 @@ def main(quick: bool = False, out: Path = Path("validation"), names: Iterable[st
     wall = time.perf_counter() - start
     atomic_write_text(out / "report.md", report_markdown(results, quick, ctx.figures, wall))
     atomic_write_text(out / "report.csv", report_csv(results))
-    failed = [r for r in results if r.status == "FAIL"]
-    passed = sum(r.status == "pass" for r in results)
-    skipped = sum(r.status == "skipped" for r in results)
-    for r in failed:
-        print(f"FAIL {r.check}: {r.quantity}: expected {r.expected}, simulated {r.simulated} "
-              f"({r.tolerance})", file=stream)
-    print(f"validate: {passed} passed, {len(failed)} failed, {skipped} skipped "
-          f"in {wall:.1f} s; report {out / 'report.md'}", file=stream)
-    return 1 if failed else 0
-
-
-def value_at(table, column: str, **where) -> float:
-    """The value of ``column`` in the one row matching ``where``."""
-    rows = table.where(**where)
-    if len(rows) != 1:
-        raise LookupError(f"{len(rows)} rows match {where}")
-    return float(rows[column][0])
-
-
-def mean_at(table, column: str, **where) -> float:
-    """The mean of ``column`` (NaN left out) over the rows matching ``where``."""
-    rows = table.where(**where)
-    if len(rows) < 1:
-        raise LookupError(f"no rows match {where}")
-    return float(np.nanmean(rows[column]))
+    counts = status_counts(results)
+    for r in results:
+        if r.status == "FAIL":
+            print(f"FAIL {r.check}: {r.quantity}: expected {r.expected}, "
+                  f"simulated {r.simulated} ({r.tolerance})", file=stream)
+    print(f"validate: {counts['pass']} passed, {counts['FAIL']} failed, "
+          f"{counts['skipped']} skipped in {wall:.1f} s; report {out / 'report.md'}", file=stream)
+    return 1 if counts["FAIL"] else 0

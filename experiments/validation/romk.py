@@ -13,7 +13,7 @@ REF3_Q = "docs/reference.md §3, Choe 1995; Lu & MacKinnon 1994; Yang 2010 [conf
 #: Apical E_K at cell K 145 mM (docs/reference.md §3): (K_o mM, E_K mV).
 EK_TABLE = ((5.0, -90.0), (10.0, -71.5), (20.0, -52.9), (40.0, -34.4))
 
-
+#: Luminal K (mM) of the ROMK I-V family: the E_K table, 4 mM and Km = 11.5 mM.
 ROMK_K_O = [4.0, 5.0, 10.0, 11.5, 20.0, 40.0]
 
 
@@ -48,7 +48,8 @@ def romk_reversal(ctx: Context) -> list[Result]:
 @check()
 def romk_directions(ctx: Context) -> list[Result]:
     """ROMK block by cytoplasmic Mg: outward current rises as Mg_i falls, inward spared."""
-    from channels.romk import ROMK, nernst_mV
+    from channels.constants import nernst_mV
+    from channels.romk import ROMK
     table = romk_family(ctx).where(k_o_mM=10.0)
     e_k = float(nernst_mV(10.0, 145.0))
 
@@ -66,10 +67,10 @@ def romk_directions(ctx: Context) -> list[Result]:
         part = full.where(k_o_mM=k_o, mg_i_mM=1.0)
         return float(np.interp(v, part["v_mV"], part["unblocked"]))
     f5, f40 = unblocked(5.0), unblocked(40.0)
-    km = float(ROMK.parameter("Km_K_ROMK").value / ROMK.parameter("Km_K_ROMK").unit)
-    g_max = float(ROMK.parameter("g_ROMK").value / ROMK.parameter("g_ROMK").unit)
+    km = ROMK.parameter("Km_K_ROMK").magnitude()
+    g_max = ROMK.parameter("g_ROMK").magnitude()
     half = full.where(k_o_mM=km, mg_i_mM=0.0)
-    g_chord = float(np.polyfit(half["v_mV"], half["i_pA"], 1)[0]) * 1e3 / 1e3  # pA/mV = nS
+    g_chord = float(np.polyfit(half["v_mV"], half["i_pA"], 1)[0])  # pA/mV = nS
     return [
         within("outward I(Mg_i 0.1) / I(Mg_i 1) at V - E_K = +30 mV (rises as Mg falls)",
                "docs/reference.md §3: 1.1x to 2.5x over the plausible Kd0, z delta [derived band]",
@@ -90,22 +91,39 @@ def romk_directions(ctx: Context) -> list[Result]:
     ]
 
 
+@check()
+def kir_sqrt_law(ctx: Context) -> list[Result]:
+    """Basolateral Kir4.1/5.1: conductance grows as sqrt(K_o) (Luo-Rudy I_K1 law)."""
+    from brian2 import mM, mV, pA
+    from channels.kir_basolateral import Kir45
+    from channels.constants import BODY_TEMPERATURE, nernst_mV
+    from models.clamp import VoltageClamp
+    k_o = np.array([2.0, 8.0, 5.4, 21.6])
+    e_k = nernst_mV(k_o, 145.0)
+    clamp = VoltageClamp(Kir45(), len(k_o))
+    result = clamp.run({"v": (e_k - 20.0) * mV, "K_o": k_o * mM, "K_i": 145.0 * mM,
+                        "T": BODY_TEMPERATURE})
+    g = result["I"] / float(pA) / -20.0  # chord conductance, nS
+    src = "docs/reference.md §5, Luo & Rudy 1994: g_K1 proportional to sqrt(K_o/5.4) [confirmed]"
+    return [close("g(K_o 2 mM) / g(K_o 8 mM)", src, 0.5, g[0] / g[1], rtol=1e-6),
+            close("g(K_o 21.6 mM) / g(K_o 5.4 mM)", src, 2.0, g[3] / g[2], rtol=1e-6)]
+
+
 # -- figures: model against data -------------------------------------------------------
 
 
 def _figure_romk(ctx: Context, table) -> None:
+    """E_K against the table of docs/reference.md §3, and the I-V at K_o 10 mM."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     from experiments.engine.style import figure
     fig, axes = figure(1, 2, width=4.4)
     ax_e, ax_iv = axes[0]
-    k_o, e_k = [], []
-    for k in ROMK_K_O:
-        k_o.append(k)
-        e_k.append(float(table.where(k_o_mM=k, mg_i_mM=0.0)["e_k_mV"][0]))
-    ax_e.plot(k_o, e_k, "-", label="Brian2 ROMK, E_K_ROMK")
+    e_k = [float(table.where(k_o_mM=k, mg_i_mM=0.0)["e_k_mV"][0]) for k in ROMK_K_O]
+    ax_e.plot(ROMK_K_O, e_k, "-", label="Brian2 ROMK, E_K_ROMK")
     ax_e.plot(*zip(*EK_TABLE), "o", color="k", label="docs/reference.md §3 table")
     ax_e.set(xscale="log", xlabel="external (luminal) K (mM)", ylabel="E$_K$ (mV)",
              title="apical E$_K$ at cell K 145 mM")
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
     ax_e.xaxis.set_major_formatter(ScalarFormatter())
     ax_e.xaxis.set_minor_formatter(NullFormatter())
     ax_e.set_xticks([4, 5, 10, 20, 40])
@@ -120,21 +138,3 @@ def _figure_romk(ctx: Context, table) -> None:
               title="ROMK I-V, K$_o$ 10 mM")
     ax_iv.legend(fontsize=7)
     ctx.save(fig, "romk_reversal")
-
-
-@check()
-def kir_sqrt_law(ctx: Context) -> list[Result]:
-    """Basolateral Kir4.1/5.1: conductance grows as sqrt(K_o) (Luo-Rudy I_K1 law)."""
-    from brian2 import kelvin, mM, mV, pA
-    from channels.kir_basolateral import Kir45
-    from channels.romk import nernst_mV
-    from models.clamp import VoltageClamp
-    k_o = np.array([2.0, 8.0, 5.4, 21.6])
-    e_k = nernst_mV(k_o, 145.0)
-    clamp = VoltageClamp(Kir45(), len(k_o))
-    result = clamp.run({"v": (e_k - 20.0) * mV, "K_o": k_o * mM, "K_i": 145.0 * mM,
-                        "T": 310.15 * kelvin})
-    g = result["I"] / float(pA) / -20.0  # chord conductance, nS
-    src = "docs/reference.md §5, Luo & Rudy 1994: g_K1 proportional to sqrt(K_o/5.4) [confirmed]"
-    return [close("g(K_o 2 mM) / g(K_o 8 mM)", src, 0.5, g[0] / g[1], rtol=1e-6),
-            close("g(K_o 21.6 mM) / g(K_o 5.4 mM)", src, 2.0, g[3] / g[2], rtol=1e-6)]
