@@ -7,16 +7,29 @@ experiment; its class declares everything about it (``order`` in
 two sub-packages that know no experiment: :mod:`experiments.engine` (the
 framework, the sweep engine, storage, code generation, figure style,
 protocols) and :mod:`experiments.validation` (``hypomag validate``).
+
+This module imports neither an experiment nor Brian2 until asked:
+:func:`experiments` imports the experiment modules, :func:`catalog` reads
+their declarations from a cache (:mod:`experiments.engine.catalog`), which is
+how the command line lists them at once.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .engine.catalog import Catalog
 
 _REGISTRY: dict[str, type] = {}
 #: Experiment modules that failed to import: module name -> one-line error.
 BROKEN: dict[str, str] = {}
+_CATALOG = None
 
 
 def experiment_modules() -> list[str]:
@@ -26,9 +39,42 @@ def experiment_modules() -> list[str]:
 
 
 def _classes_of(module) -> list[type]:
+    """The experiment classes defined in ``module`` (those with a ``name``)."""
     from .engine.framework import Experiment
     return [obj for _, obj in inspect.getmembers(module, inspect.isclass)
             if issubclass(obj, Experiment) and obj.name and obj.__module__ == module.__name__]
+
+
+def _load_classes(module_name: str) -> list[type]:
+    """Import experiment module ``module_name``; return its experiment classes."""
+    return _classes_of(importlib.import_module(f"{__name__}.{module_name}"))
+
+
+def _source_roots() -> list[Path]:
+    """The folders whose sources the experiments are made of: channels, models, experiments."""
+    roots = []
+    for package in ("channels", "models"):
+        spec = importlib.util.find_spec(package)  # finds the package without importing it
+        if spec is not None and spec.submodule_search_locations:
+            roots.append(Path(list(spec.submodule_search_locations)[0]))
+    return roots + [Path(__path__[0])]
+
+
+def catalog(before_build: Callable[[], None] | None = None) -> Catalog:
+    """The declarations of every experiment (:class:`experiments.engine.catalog.Catalog`).
+
+    Read from the user cache without importing an experiment (nor Brian2) when
+    the sources have not changed since it was built; otherwise built by
+    importing the experiment modules once (``before_build`` is called first).
+    In a process that has imported Brian2 already it is built in memory and
+    the cache is left alone.
+    """
+    global _CATALOG
+    if _CATALOG is None:
+        from .engine.catalog import load_catalog
+        _CATALOG = load_catalog(experiment_modules(), _load_classes, _source_roots(),
+                                cached="brian2" not in sys.modules, before_build=before_build)
+    return _CATALOG
 
 
 def experiments() -> dict[str, type]:
@@ -41,11 +87,12 @@ def experiments() -> dict[str, type]:
         found: dict[str, type] = {}
         for module_name in experiment_modules():
             try:
-                module = importlib.import_module(f"{__name__}.{module_name}")
+                classes = _load_classes(module_name)
             except Exception as exc:  # a student's broken file must not take the others down
-                BROKEN[module_name] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                from .engine.catalog import error_line
+                BROKEN[module_name] = error_line(exc, module_name)
                 continue
-            for cls in _classes_of(module):
+            for cls in classes:
                 found[cls.name] = cls
         for name in sorted(found, key=lambda n: (found[n].order, n)):
             _REGISTRY[name] = found[name]
@@ -54,7 +101,7 @@ def experiments() -> dict[str, type]:
 
 def get_experiment(name: str) -> type:
     """The experiment class registered under ``name``."""
-    from .engine.settings import UsageError
+    from .engine.errors import UsageError
     found = experiments()
     if name not in found:
         broken = f" ({name}.py is broken: {BROKEN[name]})" if name in BROKEN else ""

@@ -57,6 +57,15 @@ def display_unit(unit):
 
 
 def pytest_configure(config):
+    # The command line's catalogue of declarations goes to a folder of this test run, never
+    # to the user's cache: subprocesses of the tests inherit the setting.
+    import atexit
+    import os
+    import shutil
+    import tempfile
+    cache = tempfile.mkdtemp(prefix="hypomag-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = cache
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
     # Brian2 2.9 calls pyparsing's camelCase names, deprecated in pyparsing 3.3.
     config.addinivalue_line("filterwarnings", "ignore:.*deprecated - use ")
     config.addinivalue_line("filterwarnings", "ignore:.*argument is deprecated, use ")

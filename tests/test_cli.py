@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from brian2 import kelvin, mM, mV, pA
+from brian2 import mM, mV, pA
 
 from channels import CHANNELS
+from channels.constants import BODY_TEMPERATURE
 from channels.nmda import NMDA, jahr_stevens_unblocked
 from channels.romk import ROMK
 from experiments import experiments
@@ -151,7 +152,7 @@ def test_romk_iv_csv(romk_run):
     assert len(table) == 5 * 33
     expected = ROMK().current(v=table["v_mV"] * mV, Mg_i=table["mg_i_mM"] * mM,
                               K_o=table["k_o_mM"] * mM, K_i=table["k_i_mM"] * mM,
-                              T=310.15 * kelvin) / pA
+                              T=BODY_TEMPERATURE) / pA
     np.testing.assert_allclose(table["i_pA"], expected, rtol=1e-6, atol=1e-9)
     record = json.loads((romk_run / "romk_iv.json").read_text())
     assert record["settings"]["k_o"]["unit"] == "mM" and record["seed"] == 1
@@ -290,10 +291,13 @@ def test_bad_input(case, existing, config_dir, tmp_path):
 
 # -- real processes ----------------------------------------------------------------------------
 
-def _env():
+def _env(tmp_path: Path) -> dict:
+    """The environment of a subprocess: this checkout first, its own cache folder (so the
+    user's cache is never touched)."""
     env = dict(os.environ)
     env.pop("HYPOMAG_DEBUG", None)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     return env
 
 
@@ -302,7 +306,7 @@ def test_python_m_experiment(tmp_path):
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "experiments.nmda_iv", "--set", "mg_o=0,1", "--set",
-         "v=-60:0:4", "--out", str(out)], cwd=tmp_path, env=_env(), capture_output=True,
+         "v=-60:0:4", "--out", str(out)], cwd=tmp_path, env=_env(tmp_path), capture_output=True,
         text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     table = Table.read_csv(out / "nmda_iv.csv")
@@ -321,7 +325,8 @@ def test_hypomag_script_bad_input(tmp_path):
     command = [str(script)] if script.exists() else [shutil.which("hypomag") or "hypomag"]
     out = tmp_path / "out"
     result = subprocess.run(command + ["run", "nmda_iv", "--set", "mg_o=-0.5", "--out", str(out)],
-                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+                            cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()

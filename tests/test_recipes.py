@@ -9,8 +9,10 @@ subprocesses using the copy:
 * the new channel passes the whole conformance suite
   (tests/test_channel_conformance.py) and the recipe's own physics test;
 * ``hypomag channels Kir21`` prints its parameter table;
-* the new experiment is listed by ``hypomag list`` and runs with ``--quick``,
-  writing its CSV with the documented columns.
+* the new experiment is listed by ``hypomag list``, ``hypomag run kir21_iv
+  --help`` lists its settings, it runs with ``--quick``, writing its CSV with
+  the documented columns, and the check declared in its module is registered
+  for ``hypomag validate`` (tests/test_cli_fast.py runs it with ``--check``).
 
 All of that runs as one pytest subprocess in the scratch copy (one import of
 Brian2), so the recipes cost about ten seconds.
@@ -58,7 +60,8 @@ def scratch(tmp_path_factory):
 
 
 def run_in(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(root), "CI": "1", "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONPATH": str(root), "CI": "1", "MPLBACKEND": "Agg",
+           "XDG_CACHE_HOME": str(root / ".cache")}  # never the user's cache
     return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -89,6 +92,20 @@ def test_list_shows_kir21_iv():
     assert status == 0 and re.search(r"^kir21_iv\\s+Kir2\\.1", text, re.M)
 
 
+def test_run_help_lists_kir21_iv_settings():
+    status, text = call("run", "kir21_iv", "--help")
+    assert status == 0 and text.startswith("usage: hypomag run kir21_iv")
+    assert re.search(r"^\\s+mg_i\\s+mM\\s+0, 0\\.1, 0\\.5, 1\\s+0, 1\\s", text, re.M)
+    assert "parameters of Kir21" in text and "Kd0_Kir21" in text
+
+
+def test_kir21_iv_declares_its_check():
+    from experiments import experiments
+    from experiments.validation import CHECKS
+    assert "kir21_iv" in experiments()  # importing the experiments registers their checks
+    assert CHECKS["kir21_iv_rectification"].requires == ("kir21_iv",)
+
+
 def test_kir21_iv_runs_quick(tmp_path):
     status, text = call("run", "kir21_iv", "--quick", "--out", str(tmp_path))
     assert status == 0
@@ -103,6 +120,7 @@ def test_kir21_iv_runs_quick(tmp_path):
 def test_recipes_pass_conformance_and_reach_the_cli(scratch):
     """In the scratch copy: the Kir2.1 channel passes the whole conformance suite and its own
     physics test; ``channels Kir21`` shows it; ``list`` lists kir21_iv; ``run kir21_iv
+    --help`` lists its settings; its declared check is registered; ``run kir21_iv
     --quick`` writes its table and figure (one pytest subprocess for all of it)."""
     (scratch / "tests" / "test_student_cli.py").write_text(STUDENT_CLI_TEST)
     result = run_in(scratch, "-m", "pytest", "-q", "-p", "no:cacheprovider",
@@ -114,7 +132,8 @@ def test_recipes_pass_conformance_and_reach_the_cli(scratch):
 
 
 def test_parameters_doc_is_current():
-    """docs/parameters.md equals the generator's output (regenerate: hypomag channels --markdown)."""
+    """docs/parameters.md equals the generator's output (regenerate with
+    ``hypomag channels --markdown > docs/parameters.md``)."""
     from experiments.cli import parameters_document as parameters_markdown
     assert (REPO / "docs" / "parameters.md").read_text() == parameters_markdown(), (
         "docs/parameters.md is out of date: hypomag channels --markdown > docs/parameters.md")

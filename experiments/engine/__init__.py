@@ -22,6 +22,8 @@ module                     job
 ``codegen``                the vectorizing Cython build
 ``style``                  the figure style
 ``parameters``             parameter tables as text and Markdown
+``catalog``                the experiments' declarations, cached for the command line
+``errors``                 :class:`UsageError` (importable without Brian2)
 =========================  ===================================================
 
 Names are loaded on first use, so importing this package costs nothing
@@ -35,7 +37,7 @@ import importlib
 #: Public name -> module of this package that defines it.
 _EXPORTS = {
     "Experiment": "framework", "BatchRunner": "framework", "channel_settings": "framework",
-    "Setting": "settings", "UsageError": "settings", "concentration": "settings",
+    "Setting": "settings", "UsageError": "errors", "concentration": "settings",
     "temperature": "settings",
     "Table": "table", "MAIN": "table", "atomic_write_text": "table",
     "Plan": "plan", "make_plan": "plan",

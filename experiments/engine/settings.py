@@ -33,10 +33,7 @@ from brian2 import Quantity, Unit
 from brian2.units.allunits import all_units
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
 
-
-class UsageError(ValueError):
-    """Bad user input: reported as one line on stderr with exit status 2."""
-
+from .errors import UsageError  # noqa: F401  (re-exported: raised by every parser)
 
 _UNITS: dict[str, Unit] = {}
 for _u in all_units:
