@@ -313,41 +313,55 @@ class Body:
         mg_loading = np.asarray(mg_load, float) * np.ones_like(mg_s0)
         load_end = int(round((start_day + mg_load_days) / dt_day))
         mg_absorbed = mg_renal(p, mg_s0)
-        mg_i0 = mg_i_equilibrium(p, mg_s0)
-        k_p0 = self.steady_plasma_k(mg_i0)
-        # state: N_e, N_i, Mg_s, Mg_i, cumulative K intake, K urine, Mg intake, Mg urine
-        y = np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0), mg_s0, mg_i0,
-                      0 * mg_s0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0])
+        y = self._untreated_state(mg_s0)
         steps = int(round(days / dt_day))
         every = max(1, int(round(record_every_day / dt_day)))
         start_step = int(round(start_day / dt_day))
-
-        def rates(y, treated, loading):
-            n_e, n_i, mg_s, mg_i = y[0], y[1], y[2], y[3]
-            k_p = n_e / p.v_ecf_l
-            u_k = self.urine_k(k_p, mg_i)
-            shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p) - n_i / p.v_icf_l)
-            k_in = p.k_diet_mmol_day + (k_supp if treated else 0.0)
-            dmg_i = (mg_i_equilibrium(p, mg_s) - mg_i) / p.tau_mg_day
-            mg_in = mg_absorbed + (mg_loading if loading else mg_supp if treated else 0.0)
-            u_mg = mg_renal(p, mg_s)
-            dmg_s = (mg_in - u_mg - p.v_icf_l * p.beta_mg * dmg_i) / p.v_ecf_l
-            return np.array([k_in - u_k - shift, shift, dmg_s, dmg_i,
-                             k_in * np.ones_like(k_p), u_k, mg_in * np.ones_like(k_p), u_mg])
-
         records = [(0.0, y.copy())]
         for step in range(steps):
             treated = step >= start_step
             loading = start_step <= step < load_end
-            k1 = rates(y, treated, loading)
-            k2 = rates(y + 0.5 * dt_day * k1, treated, loading)
-            k3 = rates(y + 0.5 * dt_day * k2, treated, loading)
-            k4 = rates(y + dt_day * k3, treated, loading)
-            y = y + dt_day / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            k_in = p.k_diet_mmol_day + (k_supp if treated else 0.0)
+            mg_in = mg_absorbed + (mg_loading if loading else mg_supp if treated else 0.0)
+            y = self._rk4_step(y, dt_day, k_in, mg_in)
             if (step + 1) % every == 0:
                 records.append(((step + 1) * dt_day, y.copy()))
         t = np.array([r[0] for r in records])
-        s = np.array([r[1] for r in records])  # records x state x scenarios
+        return self._outputs(t, np.array([r[1] for r in records]), k_supp, start_day)
+
+    def _untreated_state(self, mg_s0: np.ndarray) -> np.ndarray:
+        """State at the untreated steady state: N_e, N_i, Mg_s, Mg_i and four cumulative
+        amounts (K intake, K urine, Mg intake, Mg urine; zero)."""
+        p = self.p
+        mg_i0 = mg_i_equilibrium(p, mg_s0)
+        k_p0 = self.steady_plasma_k(mg_i0)
+        return np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0), mg_s0,
+                         mg_i0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0])
+
+    def _rates(self, y: np.ndarray, k_in, mg_in) -> np.ndarray:
+        """Time derivatives of the state (per day) at K intake ``k_in``, Mg intake ``mg_in``."""
+        p = self.p
+        n_e, n_i, mg_s, mg_i = y[0], y[1], y[2], y[3]
+        k_p = n_e / p.v_ecf_l
+        u_k = self.urine_k(k_p, mg_i)
+        shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p) - n_i / p.v_icf_l)
+        dmg_i = (mg_i_equilibrium(p, mg_s) - mg_i) / p.tau_mg_day
+        u_mg = mg_renal(p, mg_s)
+        dmg_s = (mg_in - u_mg - p.v_icf_l * p.beta_mg * dmg_i) / p.v_ecf_l
+        return np.array([k_in - u_k - shift, shift, dmg_s, dmg_i,
+                         k_in * np.ones_like(k_p), u_k, mg_in * np.ones_like(k_p), u_mg])
+
+    def _rk4_step(self, y: np.ndarray, dt_day: float, k_in, mg_in) -> np.ndarray:
+        """One classical Runge-Kutta step of :meth:`_rates`."""
+        k1 = self._rates(y, k_in, mg_in)
+        k2 = self._rates(y + 0.5 * dt_day * k1, k_in, mg_in)
+        k3 = self._rates(y + 0.5 * dt_day * k2, k_in, mg_in)
+        k4 = self._rates(y + dt_day * k3, k_in, mg_in)
+        return y + dt_day / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+    def _outputs(self, t: np.ndarray, s: np.ndarray, k_supp, start_day: float) -> dict:
+        """The recorded states (records x state x scenarios) as named arrays."""
+        p = self.p
         k_p = s[:, 0] / p.v_ecf_l
         treated = (t >= start_day - 1e-12)[:, None]
         return {

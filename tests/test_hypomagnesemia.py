@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from brian2 import mM
 
 from experiments.cli import main
 from experiments.excitability import Excitability
@@ -47,10 +48,10 @@ def stub_neuron(monkeypatch):
     seen = []
 
     def build(self, n, fixed):
-        def runner(conditions):
-            seen.extend(c["mg_o"] for c in conditions)
-            return [[{"rate_hz": 10.0 / c["mg_o"], "epsp_mV": 1.0, "threshold_inputs": 20.0}]
-                    for c in conditions]
+        def runner(conditions):  # conditions carry Brian2 quantities, as from the engine
+            mg = [float(c["mg_o"] / mM) for c in conditions]
+            seen.extend(mg)
+            return [[{"rate_hz": 10.0 / m, "epsp_mV": 1.0, "threshold_inputs": 20.0}] for m in mg]
         return runner
     monkeypatch.setattr(Excitability, "build", build)
     return seen
