@@ -44,6 +44,19 @@ GAS_CONSTANT = GAS_CONSTANT_J_PER_MOL_K * joule / (mole * kelvin)
 F_OVER_R = FARADAY_C_PER_MOL / GAS_CONSTANT_J_PER_MOL_K
 #: Brian2 expression of F/R with its unit (kelvin/volt), for equation strings.
 F_OVER_R_TEXT = f"({F_OVER_R!r} * kelvin / volt)"
+
+
+def nernst_text(c_out: str, c_in: str, valence: int = 1) -> str:
+    """The Nernst potential as Brian2 expression text, :math:`(RT/zF) \\ln(c_o/c_i)`.
+
+    ``c_out`` and ``c_in`` are names of concentration variables (``"K_o"``,
+    ``"K_i"``); the temperature is the model's ``T``. The numpy twin is
+    :func:`nernst_mV`.
+    """
+    z = "" if valence == 1 else f" / {valence}"
+    return f"log({c_out} / {c_in}) * T / {F_OVER_R_TEXT}{z}"
+
+
 #: Brian2 expression of F with its unit (coulomb/mole), for equation strings.
 FARADAY_TEXT = f"({FARADAY_C_PER_MOL!r} * coulomb / mole)"
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 from brian2 import Quantity, kelvin, mM, mV, uS
 
 from .base import Channel, Parameter, as_array
-from .constants import BODY_TEMPERATURE, F_OVER_R_TEXT, nernst_mV
+from .constants import BODY_TEMPERATURE, nernst_mV, nernst_text
 
 LACHHEB = "Lachheb et al. 2008 AJP Renal 294:F1398"
 
@@ -71,7 +71,7 @@ class Kir45(Channel):
     def equation_text(self) -> str:
         return "\n".join([
             "I_Kir45 = g_Kir45 * (K_o / Kref_Kir45)**nK_Kir45 * (v - E_K_Kir45) : amp",
-            f"E_K_Kir45 = log(K_o / K_i) * T / {F_OVER_R_TEXT} : volt",
+            f"E_K_Kir45 = {nernst_text('K_o', 'K_i')} : volt",
         ])
 
     def reversal(self, K_o=4 * mM, K_i=145 * mM, T=BODY_TEMPERATURE, **_ignored) -> Quantity:

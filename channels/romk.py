@@ -52,7 +52,8 @@ from brian2 import Quantity, kelvin, mM, mV, nS
 
 from .base import Channel, Parameter, as_array
 # nernst_mV is imported here for the callers that take it from this module
-from .constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT, nernst_mV
+from .constants import (BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT, nernst_mV,
+                        nernst_text)
 
 CHOE = "Choe et al. 1995 AJP Cell 268:C389"
 LH = "Loeffler & Hunter 1997 Pflugers Arch 434:151"
@@ -105,7 +106,7 @@ class ROMK(Channel):
         ft = f"{F_OVER_R_TEXT} / T"
         return "\n".join([
             "I_ROMK = g_ROMK * K_o / (K_o + Km_K_ROMK) * f_ROMK * (v - E_K_ROMK) : amp",
-            f"E_K_ROMK = log(K_o / K_i) * T / {F_OVER_R_TEXT} : volt",
+            f"E_K_ROMK = {nernst_text('K_o', 'K_i')} : volt",
             f"f_ROMK = 1 / (1 + Mg_i / Kd0_ROMK * exp(zdelta_ROMK * (v - E_K_ROMK) * {ft})) : 1",
         ])
 

@@ -93,6 +93,11 @@ def experiments() -> dict[str, type]:
                 BROKEN[module_name] = error_line(exc, module_name)
                 continue
             for cls in classes:
+                if cls.name in found:
+                    from .engine.catalog import duplicate_error
+                    first = found[cls.name].__module__.rpartition(".")[2]
+                    BROKEN[module_name] = duplicate_error(cls.name, first)
+                    continue
                 found[cls.name] = cls
         for name in sorted(found, key=lambda n: (found[n].order, n)):
             _REGISTRY[name] = found[name]

@@ -185,8 +185,9 @@ def _entry(catalogue: Catalog, name: str) -> dict:
     return catalogue.experiments[name]
 
 
-def check_names(catalogue: Catalog, experiment: str, set_items: Sequence[str]) -> None:
-    """Usage errors in the experiment name and in the names of ``--set NAME=VALUE``.
+def check_names(catalogue: Catalog, experiment: str, set_items: Sequence[str],
+                zip_text: str | None = None) -> None:
+    """Usage errors in the experiment name, the names of ``--set NAME=VALUE`` and ``--zip``.
 
     Values are not looked at (they are parsed with the settings' units later);
     an item without ``=`` is left for :func:`experiments.engine.run.parse_set_flags`.
@@ -206,6 +207,19 @@ def check_names(catalogue: Catalog, experiment: str, set_items: Sequence[str]) -
                                    f"allowed: {', '.join(known[experiment])}")
         if experiment == "all" and key not in everywhere:
             raise UsageError(f"--set {key}={raw!r}: no experiment has a parameter {key!r}")
+    check_zip(experiment, [z.strip() for z in (zip_text or "").split(",") if z.strip()],
+              known.get(experiment, ()))
+
+
+def check_zip(experiment: str, zip_dims: Sequence[str], known: Sequence[str]) -> None:
+    """``--zip`` names one experiment's settings; under ``run all`` it is refused."""
+    if zip_dims and experiment == "all":
+        raise UsageError(f"--zip {','.join(zip_dims)}: zips the settings of one experiment, not "
+                         "of 'run all'; allowed: hypomag run NAME --zip A,B")
+    for name in zip_dims:
+        if name not in known:
+            raise UsageError(f"--zip {name}: not a parameter of {experiment}; "
+                             f"allowed: {', '.join(known)}")
 
 
 def experiment_help(entry: dict) -> str:
@@ -241,19 +255,12 @@ def cmd_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.experiment is None:
         raise UsageError("run: the experiment is missing; allowed: "
                                f"{', '.join(catalogue.experiments)}, all")
-    check_names(catalogue, args.experiment, args.set)
+    check_names(catalogue, args.experiment, args.set, args.zip)
     _import_brian_quietly()
     return _run(args, argv)
 
 
 # -- running ---------------------------------------------------------------------------------
-
-def _whole(origin: str, value, minimum: int) -> int:
-    """``value`` if it is a whole number >= ``minimum`` (not a bool), else a usage error."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UsageError(f"{origin}={value!r}: allowed: whole numbers >= {minimum}")
-    return value
-
 
 def _run_options(args: argparse.Namespace, config: dict) -> dict:
     """Flags over config file values, each checked: quick, seed, out, workers, ...."""
@@ -262,13 +269,14 @@ def _run_options(args: argparse.Namespace, config: dict) -> dict:
         raise UsageError(f"config quick={quick!r}: allowed: true or false")
     if not isinstance(config.get("out", ""), str):
         raise UsageError(f"config out={config['out']!r}: allowed: a folder name (a string)")
-    seed = _whole("config seed", args.seed if args.seed is not None else config.get("seed", 1), 0)
+    from .engine.run import whole_number
+    seed = whole_number("config seed", args.seed if args.seed is not None else config.get("seed", 1), 0)
     out = Path(args.out or config.get("out", "results"))
-    workers = _whole("config workers", args.workers or config.get("workers", 1), 1)
+    workers = whole_number("config workers", args.workers or config.get("workers", 1), 1)
     scheduler = args.scheduler or config.get("scheduler")
     batch_size = args.batch_size or config.get("batch_size")
     if batch_size is not None:
-        _whole("config batch_size", batch_size, 1)
+        whole_number("config batch_size", batch_size, 1)
     zip_text = args.zip or config.get("zip", "")
     if not (isinstance(zip_text, str) or (isinstance(zip_text, list)
                                           and all(isinstance(z, str) for z in zip_text))):
@@ -299,6 +307,8 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             print(f"{name}: redrew {', '.join(replot(cls, out))} in {out}")
         return 0
     strict = args.experiment != "all"
+    check_zip(args.experiment, options["zip_dims"],
+              list(classes[0].all_settings()) if strict else ())
     if not strict:
         known = set().union(*(cls.all_settings() for cls in classes))
         for name, raw in {**config_set, **cli_set}.items():
@@ -496,9 +506,10 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
         argv = ["run", experiment] + argv
     try:
         return _dispatch(argv, full)
-    except KeyboardInterrupt:
-        print("hypomag: interrupted; finished batches are kept, rerun with --resume",
-              file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        sweep = sys.modules.get("experiments.engine.sweep")
+        known = sweep is not None and isinstance(exc, sweep.SweepInterrupted)
+        print(f"hypomag: {exc if known else 'interrupted'}", file=sys.stderr)
         return 130
     except Exception as exc:  # a usage error (exit 2) or a simulation failure (exit 1)
         usage = isinstance(exc, UsageError)

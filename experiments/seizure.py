@@ -89,10 +89,10 @@ class Seizure(Experiment):
         concentration("mg_o", (0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.2, 1.5, 2.0),
                       "extracellular free Mg2+",
                       "0 (Mg-free slices, Tancredi et al. 1990) to 2 mM; CSF ionized Mg 0.82 mM "
-                      "(Brewer et al. 2001)", quick=(0, 0.1, 0.5, 1.2, 2.0)),
+                      "(Brewer et al. 2001)", quick=(0, 0.1, 0.5, 1.2, 2.0), variable="Mg_o"),
         Setting("nmda_scale", (1.0,), None, "factor on all NMDA conductances (0 = NMDA antagonist)",
                 "1 = model default; 0 mimics APV/CPP (Tancredi et al. 1990)", minimum=0.0,
-                maximum=100.0, column=True),
+                maximum=100.0, column=True, variable="nmda_scale"),
         Setting("n_e", (800,), None, "pyramidal cells per network",
                 "4:1 ratio of Brunel & Wang 2001; also --quick: networks of a few hundred cells "
                 "burst irregularly (0-4 bursts in 3 s between seeds)",
@@ -125,15 +125,10 @@ class Seizure(Experiment):
         model = EINetwork(n_e, n_i, n, dt=fixed["dt"])
         duration_s = float(fixed["duration"] / second)
         criteria = BurstCriteria()
-        settings = self.all_settings()
-        names = [p.name for p in PARAMETERS if p.name not in STRUCTURAL] + ["nmda_scale"]
 
         def runner(conditions):
-            # EINetwork.simulate takes numbers in each parameter's display unit
-            values = {name: np.asarray(settings[name].in_unit(array), float) for name, array
-                      in self.batch_values(conditions, fixed, names + ["mg_o"]).items()}
-            values.update({name: settings[name].magnitude(fixed[name]) for name in STRUCTURAL})
-            spikes = model.simulate(values.pop("mg_o"), [int(c["seed"]) for c in conditions],
+            values = self.model_values(conditions, fixed)  # every network parameter, Mg_o
+            spikes = model.simulate(values.pop("Mg_o"), [int(c["seed"]) for c in conditions],
                                     fixed["duration"], values)
             transient = self.batch_values(conditions, fixed, ["transient"])["transient"]
             return [self.measure(i, t, n_e, n_i, duration_s, float(transient[k] / second),

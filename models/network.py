@@ -280,27 +280,28 @@ class EINetwork:
         v0_frac = rng.random(self.n)
         return pre, post, counts, v0_frac
 
-    def simulate(self, mg_o_mM: Sequence[float], seeds: Sequence[int], duration: Quantity,
+    def simulate(self, mg_o, seeds: Sequence[int], duration: Quantity,
                  values: Mapping[str, Sequence[float] | float] | None = None,
                  p_connect: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Run all blocks; return per block (local neuron index, spike time in s).
 
         Parameters
         ----------
-        mg_o_mM : sequence of float
-            Extracellular Mg per block (mM).
+        mg_o : Quantity array or sequence of float
+            Extracellular Mg per block (a concentration, or floats in mM).
         seeds : sequence of int
             Seed per block (wiring, external input, initial potentials).
         duration : Quantity
             Simulated time.
         values : mapping, optional
             Network parameters (names of :data:`PARAMETERS`, plus ``nmda_scale``)
-            as floats in their display units, scalars or one per block.
+            as quantities (or floats in their display units), scalars or one per
+            block.
         p_connect : float, optional
             Connection probability (same for all blocks).
         """
         nb, n = self.n_blocks, self.n
-        mg = np.asarray(mg_o_mM, float)
+        mg = in_display_unit(mg_o, mM)
         seeds = [int(s) for s in seeds]
         if len(mg) != nb or len(seeds) != nb:
             raise ValueError(f"need {nb} Mg values and seeds, got {len(mg)} and {len(seeds)}")
@@ -342,7 +343,8 @@ class EINetwork:
         """
         vals = default_values()
         vals["nmda_scale"] = 1.0
-        vals.update(values or {})
+        vals.update({k: in_display_unit(v, parameter(k).unit if k != "nmda_scale" else None)
+                     for k, v in (values or {}).items()})
         per_block = {k: np.broadcast_to(np.asarray(v, float), (self.n_blocks,))
                      for k, v in vals.items()}
         nu = per_block["nu_ext"]
@@ -429,6 +431,14 @@ class EINetwork:
                 syn.connect(i=pre_all[sel], j=post_all[sel])
                 synapses.append(syn)
         return synapses
+
+
+def in_display_unit(value, unit) -> np.ndarray:
+    """``value`` as floats in ``unit``: a quantity is converted (dimensions checked),
+    plain numbers are taken to be in ``unit`` already."""
+    if isinstance(value, Quantity):
+        return np.asarray(value / (1 if unit is None else unit), float)
+    return np.asarray(value, float)
 
 
 def shared_values(per_block: Mapping[str, np.ndarray]) -> dict[str, Quantity]:

@@ -16,9 +16,9 @@ Public API (used by ``experiments/excitability.py`` and ``models/network.py``)
     ``Synapses`` ``on_pre`` code for an excitatory (AMPA + NMDA, co-released)
     and an inhibitory (GABA_A) input of weight ``w`` (dimensionless: a weight
     of 1 gives one unitary conductance ``g_AMPA``, ``g_NMDA`` or ``g_GABA_A``).
-Module functions :func:`neuron_equations`, :func:`channel_list`,
-:func:`build_group`, :func:`initialize`, :func:`resting_potential` wrap the
-class for callers that prefer functions.
+Module functions :func:`neuron_equations`, :func:`channel_list` and
+:func:`resting_potential` describe the default cell; groups are built one way
+only, :meth:`PyramidalNeuron.build_group`.
 
 Per-neuron variables of a group: ``v`` and the gates (states), ``I_ext``
 (injected current, amp, settable at any time), ``Mg_o`` and the synaptic states
@@ -501,22 +501,6 @@ def channel_list(block: str = "jahr_stevens", gating: str = "dual_exp",
                  **overrides) -> list[Channel]:
     """The channels of the neuron, in membrane-equation order."""
     return PyramidalNeuron(block, gating, **overrides).channels
-
-
-def build_group(n: int, block: str = "jahr_stevens", gating: str = "dual_exp",
-                dt: Quantity | None = None, name: str | None = None,
-                overrides: Mapping[str, Any] | None = None,
-                per_neuron: str | Sequence[str] = (), **values) -> NeuronGroup:
-    """``PyramidalNeuron(block, gating, **overrides).build_group(n, dt, name, per_neuron=...,
-    **values)``."""
-    return PyramidalNeuron(block, gating, **(overrides or {})).build_group(
-        n, dt=dt, name=name, per_neuron=per_neuron, **values)
-
-
-def initialize(group, block: str = "jahr_stevens", gating: str = "dual_exp",
-               overrides: Mapping[str, Any] | None = None, **values) -> np.ndarray:
-    """Initialize ``group`` (built from these equations) at rest; returns v_rest in mV."""
-    return PyramidalNeuron(block, gating, **(overrides or {})).initialize(group, **values)
 
 
 def resting_potential(**kwargs) -> float:

@@ -6,6 +6,7 @@ own output of the same run: the same rows, byte for byte.
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -110,3 +111,13 @@ def test_readme_example_runs_as_printed(tmp_path, monkeypatch):
              re.findall(r"Mg_o ([\d.]+) mM: unblocked fraction ([\d.]+)", printed.getvalue())}
     assert found[0.1] == pytest.approx(0.3176, abs=2e-3) and found[1.0] == pytest.approx(0.0445, abs=1e-3)
     assert (tmp_path / "results" / "k_secretion.csv").is_file()
+
+
+@pytest.mark.parametrize("options, words", [
+    ({"seed": -1}, "seed=-1"), ({"seed": 1.5}, "seed=1.5"), ({"quick": "yes"}, "quick='yes'"),
+    ({"workers": 0}, "workers=0"), ({"batch_size": 0}, "batch_size=0"),
+])
+def test_simulate_checks_its_options_like_the_command_line(options, words, quiet_tmp):
+    """The run's own options are refused before anything runs, as ``--seed`` etc. are."""
+    with pytest.raises(UsageError, match=re.escape(words)):
+        simulate("nmda_iv", **{"quick": True, **options})

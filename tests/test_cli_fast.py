@@ -369,3 +369,19 @@ def test_recipe_experiment_joins_list_run_all_and_validate(tmp_path):
     rows = [line for line in (report / "report.md").read_text().splitlines()
             if line.startswith("| kir21_iv_rectification |")]
     assert len(rows) == 1 and rows[0].endswith("| pass |")
+
+
+def test_two_modules_declaring_one_name(scratch):
+    """A copy of an experiment under a new file name but the same ``name``: the first
+    module keeps the name, the second is listed as broken, and nothing is replaced."""
+    root, cache = scratch
+    source = (root / "experiments" / "romk_iv.py").read_text()
+    (root / "experiments" / "zz_romk_copy.py").write_text(source.replace(
+        'title = "ROMK', 'title = "COPY of ROMK'))
+    listing = probe(root, cache, ["list"])[0]
+    assert listing["status"] == 0, listing["err"]
+    lines = listing["out"].splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == list(experiments())
+    assert "COPY" not in listing["out"].split("broken:")[0]
+    assert lines[-1] == ("broken: zz_romk_copy.py: declares experiment 'romk_iv', which "
+                         "romk_iv.py already declares; rename one of them")

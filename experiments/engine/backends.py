@@ -71,8 +71,12 @@ def worker_start_method() -> str:
 
 
 def _worker_started() -> None:
-    """Initializer of a worker process: no simulation inherited from the parent."""
+    """Initializer of a worker process: no simulation inherited from the parent, and
+    Ctrl-C ignored: Brian2's own handler would end a running batch early and return
+    it as if complete; the parent process stops the sweep instead."""
+    import signal
     _RUNNERS.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ProcessBackend(SerialBackend):
@@ -107,9 +111,21 @@ class ProcessBackend(SerialBackend):
             for future in concurrent.futures.as_completed(futures):
                 exc = future.exception()
                 yield futures[future], exc if exc is not None else future.result()
+        except KeyboardInterrupt:
+            self.stop()
+            raise
         finally:
             for future in futures:
                 future.cancel()
+
+    def stop(self) -> None:
+        """End the workers at once (an interrupted sweep keeps none of their running batches)."""
+        processes = list(getattr(self.pool, "_processes", {}).values())  # no public handle
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
 
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)

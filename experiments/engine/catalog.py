@@ -104,13 +104,26 @@ def describe(experiment_class, module: str) -> dict:
 def build(modules: Sequence[str], load: Callable[[str], Sequence[type]]) -> dict:
     """Import every module with ``load`` (module name -> its experiment classes) and
     describe its experiments; a module that fails is recorded as broken."""
-    entries, broken = [], {}
+    entries, broken, owner = [], {}, {}
     for module in modules:
         try:
-            entries += [describe(cls, module) for cls in load(module)]
+            classes = load(module)
         except Exception as exc:  # one broken module must not hide the others
             broken[module] = error_line(exc, module)
+            continue
+        for cls in classes:
+            if cls.name in owner:
+                broken[module] = duplicate_error(cls.name, owner[cls.name])
+                continue
+            owner[cls.name] = module
+            entries.append(describe(cls, module))
     return {"experiments": entries, "broken": broken}
+
+
+def duplicate_error(name: str, first_module: str) -> str:
+    """Why a second module declaring experiment ``name`` is not registered."""
+    return (f"declares experiment {name!r}, which {first_module}.py already declares; "
+            "rename one of them")
 
 
 # -- the cache -------------------------------------------------------------------------------

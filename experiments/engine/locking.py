@@ -1,7 +1,7 @@
 """Inter-process locks on files of an output folder.
 
 Two ``hypomag run`` processes may write into the same ``--out`` folder at
-once. Every file is written atomically (:func:`experiments.table.atomic_write_text`),
+once. Every file is written atomically (:func:`experiments.engine.table.atomic_write_text`),
 and two locks keep the runs from mixing their work:
 
 * the **sweep lock** (``OUT/.partial-NAME-<fingerprint>.lock``, held from the

@@ -173,6 +173,23 @@ def write_outputs(experiment: Experiment, tables: Mapping[str, Table], out: Path
     return files
 
 
+def whole_number(origin: str, value, minimum: int) -> int:
+    """``value`` if it is a whole number >= ``minimum`` (not a bool); else a usage error."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"{origin}={value!r}: allowed: whole numbers >= {minimum}")
+    return value
+
+
+def check_options(*, quick, seed, batch_size=None, workers=1) -> None:
+    """The run's own options, as the command line checks them (for :func:`simulate`)."""
+    if not isinstance(quick, bool):
+        raise UsageError(f"quick={quick!r}: allowed: True or False")
+    whole_number("seed", seed, 0)
+    whole_number("workers", workers, 1)
+    if batch_size is not None:
+        whole_number("batch_size", batch_size, 1)
+
+
 def prepare(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
             config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, Any] | None = None,
             zip_dims: Sequence[str] = (), batch_size: int | None = None,
@@ -182,6 +199,7 @@ def prepare(experiment_class: type[Experiment], *, quick: bool = False, seed: in
     Raises :class:`~experiments.engine.settings.UsageError` for any bad value
     or combination, before anything is written.
     """
+    check_options(quick=quick, seed=seed, batch_size=batch_size)
     values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
     return make_plan(experiment_class(), values, seed, zip_dims, batch_size, quick=quick)
 
@@ -243,6 +261,7 @@ def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: i
         The tables the CSV files hold: named columns with the unit in each
         name (``mg_o_mM``, ``rate_hz``), one row per condition.
     """
+    check_options(quick=quick, seed=seed, batch_size=batch_size, workers=workers)
     plan = prepare(experiment_class, quick=quick, seed=seed, cli_set=settings,
                    zip_dims=zip_dims, batch_size=batch_size)
     if out is not None:

@@ -13,11 +13,14 @@ when stderr is not a terminal or ``CI`` is set.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import shutil
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -31,6 +34,43 @@ from .table import MAIN, Table, atomic_write_text
 
 class SweepError(RuntimeError):
     """A batch failed; the message names its conditions. Finished batches are kept."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a sweep; the message says what was kept and how to resume."""
+
+
+@contextlib.contextmanager
+def stop_at_once_on_signals():
+    """Within the block, SIGINT (Ctrl-C) and SIGTERM raise :class:`KeyboardInterrupt` at once.
+
+    Brian2's own SIGINT handler only asks the running simulation to stop:
+    the run returns early and a batch cut short would look finished. Raising
+    instead means a batch either completes its whole simulated time or is
+    not stored. Outside the main thread (where signals cannot be handled)
+    nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def interrupted(folder: Path, kept: int, total: int) -> SweepInterrupted:
+    """The interruption to raise: finished batches kept for ``--resume``, or nothing left."""
+    if kept:
+        return SweepInterrupted(f"interrupted: {kept} of {total} batches finished and are kept in "
+                                f"{folder}; run the same command with --resume to compute the rest")
+    shutil.rmtree(folder, ignore_errors=True)
+    return SweepInterrupted("interrupted before any batch finished; nothing was kept")
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -148,7 +188,11 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
     backend = backend or SerialBackend()
     folder, covered, todo = _prepare(plan, Path(out), backend, resume)
     n_batches = len(covered) + len(todo)
-    failures = _run_batches(plan, folder, backend, covered, todo, progress)
+    try:
+        with stop_at_once_on_signals():
+            failures = _run_batches(plan, folder, backend, covered, todo, progress)
+    except KeyboardInterrupt:
+        raise interrupted(folder, len(covered), n_batches) from None
     if failures:
         kept = n_batches - len(failures)
         more = f" (+{len(failures) - 1} more failed batches)" if len(failures) > 1 else ""

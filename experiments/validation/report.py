@@ -49,6 +49,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from experiments.engine.parameters import markdown_table
+
 # -- results ---------------------------------------------------------------------
 
 
@@ -350,11 +352,6 @@ REPORT_COLUMNS = ("check", "quantity", "source", "expected", "simulated", "toler
 STATUSES = {"pass": "pass", "FAIL": "**FAIL**", "skipped": "skipped"}
 
 
-def _md_cell(text: str) -> str:
-    """``text`` safe inside a Markdown table cell (escaped bars, one line)."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[str],
                     wall: float) -> str:
     """The Markdown report: summary, one table row per quantity, figures."""
@@ -380,13 +377,11 @@ def report_markdown(results: Sequence[Result], quick: bool, figures: Sequence[st
         "*derived* = computed from a confirmed equation; bands marked [uncertain] are "
         "plausible ranges, not measurements.",
         "",
-        "| check | quantity | source | expected | simulated | tolerance | result |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for r in results:
-        lines.append("| " + " | ".join(_md_cell(x) for x in (
-            r.check, r.quantity, r.source, r.expected, r.simulated, r.tolerance,
-            STATUSES[r.status])) + " |")
+    lines += markdown_table(("check", "quantity", "source", "expected", "simulated", "tolerance",
+                             "result"),
+                            ((r.check, r.quantity, r.source, r.expected, r.simulated,
+                              r.tolerance, STATUSES[r.status]) for r in results))
     if figures:
         lines += ["", "## Figures: model against data", ""]
         for fig in figures:
