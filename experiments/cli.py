@@ -325,7 +325,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if not args.no_show and os.environ.get("DISPLAY") and sys.stdout.isatty() and len(names) == 1:
         import matplotlib.pyplot as plt
         from .engine.run import load_tables
-        get_experiment(names[0])().plot(load_tables(names[0], out))
+        get_experiment(names[0])().plot(load_tables(classes[0], out))
         plt.show()
     return 0
 

@@ -160,12 +160,52 @@ def test_romk_iv_csv(romk_run):
     assert (romk_run / "romk_iv.svg").stat().st_size > 0
 
 
+def _corrupt_truncated(path):
+    path.write_text("\n".join(path.read_text().splitlines()[:-3]) + "\n")
+
+
+def _corrupt_extra_field(path):
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:2] + [lines[2] + ",7"] + lines[3:]) + "\n")
+
+
+@pytest.mark.parametrize("corrupt", [
+    _corrupt_truncated, _corrupt_extra_field,
+    lambda path: path.write_text(""),
+    lambda path: path.write_bytes(bytes(range(256))),
+    lambda path: path.write_text(path.read_text().replace("i_pA", "current")),
+    lambda path: path.write_text(path.read_text().replace(",", ",x", 1)),
+    lambda path: path.unlink(),
+], ids=["truncated", "extra field", "empty", "binary", "missing column", "text in numbers",
+        "deleted"])
+def test_replot_of_a_damaged_table_is_refused(nmda_run, tmp_path, corrupt):
+    """A damaged saved table: one line naming the file, exit 2, the figure untouched."""
+    folder = tmp_path / "damaged"
+    shutil.copytree(nmda_run, folder)
+    figure = (folder / "nmda_iv.png").read_bytes()
+    corrupt(folder / "nmda_iv.csv")
+    status, _, stderr = call("run", "nmda_iv", "--replot", "--out", str(folder))
+    assert status == 2 and len(stderr.splitlines()) == 1, stderr
+    assert "nmda_iv.csv" in stderr and "--replot" in stderr
+    assert (folder / "nmda_iv.png").read_bytes() == figure
+
+
+def test_replot_of_another_experiments_table_is_refused(nmda_run, tmp_path):
+    folder = tmp_path / "swapped"
+    shutil.copytree(nmda_run, folder)
+    (folder / "nmda_iv.csv").write_text("mg_i_mM,k_o_mM,v_mV,i_pA\n0.5,10,-80,-1.2\n")
+    status, _, stderr = call("run", "nmda_iv", "--replot", "--out", str(folder))
+    assert status == 2 and "differs from what the run wrote" in stderr
+
+
 def test_replot_does_not_simulate(nmda_run, tmp_path, monkeypatch):
-    """``--replot`` redraws PNG and SVG from the saved CSV alone: with the simulation
-    disabled it still succeeds, writes no record; without a saved table it is a usage error."""
+    """``--replot`` redraws PNG and SVG from the saved CSV and its record alone: with the
+    simulation disabled it still succeeds and writes no new record; without a saved table
+    it is a usage error."""
     folder = tmp_path / "replot"
     folder.mkdir()
     shutil.copy(nmda_run / "nmda_iv.csv", folder)
+    shutil.copy(nmda_run / "nmda_iv.json", folder)
 
     def no_simulation(*args, **kwargs):
         raise AssertionError("--replot simulated")
@@ -175,8 +215,9 @@ def test_replot_does_not_simulate(nmda_run, tmp_path, monkeypatch):
     monkeypatch.setattr(experiments.engine.run, "execute", no_simulation)
     status, stdout, stderr = call("run", "nmda_iv", "--replot", "--out", str(folder))
     assert status == 0, stderr
-    assert sorted(p.name for p in folder.iterdir()) == ["nmda_iv.csv", "nmda_iv.png",
-                                                        "nmda_iv.svg"]
+    assert sorted(p.name for p in folder.iterdir()) == ["nmda_iv.csv", "nmda_iv.json",
+                                                        "nmda_iv.png", "nmda_iv.svg"]
+    assert (folder / "nmda_iv.json").read_bytes() == (nmda_run / "nmda_iv.json").read_bytes()
     assert "redrew" in stdout
     empty = tmp_path / "empty"
     status, _, stderr = call("run", "nmda_iv", "--replot", "--out", str(empty))

@@ -129,7 +129,7 @@ def _json_value(value):
 
 
 def record(plan: Plan, backend: str, wall: float, argv: Sequence[str],
-           files: Sequence[str]) -> dict:
+           files: Sequence[str], tables: Mapping[str, dict] | None = None) -> dict:
     """The provenance record written beside the results."""
     experiment = type(plan.experiment)
     settings = experiment.all_settings()
@@ -155,22 +155,34 @@ def record(plan: Plan, backend: str, wall: float, argv: Sequence[str],
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(wall, 3),
         "files": list(files),
+        "tables": dict(tables or {}),
     }
 
 
-def write_outputs(experiment: Experiment, tables: Mapping[str, Table], out: Path) -> list[str]:
-    """Write the tables and the figure; return the file names."""
+def table_file(name: str, table_name: str) -> str:
+    """The CSV file of an experiment's table: ``NAME.csv``, side tables ``NAME_SIDE.csv``."""
+    return f"{name}.csv" if table_name == MAIN else f"{name}_{table_name}.csv"
+
+
+def write_outputs(experiment: Experiment, tables: Mapping[str, Table],
+                  out: Path) -> tuple[list[str], dict]:
+    """Write the tables and the figure; return the file names and what each table holds
+    (rows, columns, SHA-256 of the file), for the record."""
+    import hashlib
     name = experiment.name
-    files = []
+    files, written = [], {}
     for table_name, table in tables.items():
-        file = f"{name}.csv" if table_name == MAIN else f"{name}_{table_name}.csv"
-        table.write_csv(out / file)
+        file = table_file(name, table_name)
+        text = table.to_csv_text()
+        atomic_write_text(out / file, text)
         files.append(file)
+        written[file] = {"table": table_name, "rows": len(table), "columns": table.columns,
+                         "sha256": hashlib.sha256(text.encode()).hexdigest()}
     fig = experiment.plot(tables)
     files += [p.name for p in save_figure(fig, out / name)]
     import matplotlib.pyplot as plt
     plt.close(fig)
-    return files
+    return files, written
 
 
 def whole_number(origin: str, value, minimum: int) -> int:
@@ -218,9 +230,9 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
         with exclusive(sweep_lock(plan, out), wait=False):
             tables = execute(plan, out, backend, resume=resume, progress=progress)
             with exclusive(out / f".{name}.lock"):
-                files = write_outputs(plan.experiment, tables, out)
+                files, written = write_outputs(plan.experiment, tables, out)
                 info = record(plan, backend.name, time.perf_counter() - start,
-                              argv or sys.argv, files + [f"{name}.json"])
+                              argv or sys.argv, files + [f"{name}.json"], written)
                 atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
             finish(plan, out)
     except LockBusy:
@@ -275,22 +287,46 @@ def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: i
         backend.close()
 
 
-def load_tables(name: str, out: Path) -> dict[str, Table]:
-    """The saved tables of experiment ``name`` in ``out`` (for ``--replot``)."""
-    out = Path(out)
-    main = out / f"{name}.csv"
-    if not main.is_file():
-        raise UsageError(f"--replot: no saved table {str(main)!r}; run the experiment first")
-    tables = {MAIN: Table.read_csv(main)}
-    for side in sorted(out.glob(f"{name}_*.csv")):
-        tables[side.stem[len(name) + 1:]] = Table.read_csv(side)
+def load_tables(experiment_class: type[Experiment], out: Path) -> dict[str, Table]:
+    """The saved tables of an experiment in ``out`` (for ``--replot``), checked first.
+
+    Each table listed in ``NAME.json`` must be there with the bytes the run
+    wrote (SHA-256), its row count and its columns, and the main table must
+    have the experiment's declared columns; anything else (a truncated or
+    edited file, another experiment's table, a missing record) is a
+    :class:`UsageError` naming the file, and nothing is redrawn.
+    """
+    import hashlib
+    name, out = experiment_class.name, Path(out)
+    record_file = out / f"{name}.json"
+    try:
+        written = json.loads(record_file.read_text())["tables"]
+    except FileNotFoundError:
+        raise UsageError(f"--replot: no record {str(record_file)!r} of a finished {name} run "
+                         "in this folder; allowed: run the experiment first") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"--replot: {str(record_file)!r} is not a record of a {name} run "
+                         f"({type(exc).__name__}); allowed: rerun the experiment") from None
+    tables = {}
+    for file, expected in written.items():
+        path = out / file
+        data = path.read_bytes() if path.is_file() else None
+        if data is None or hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+            why = "is missing" if data is None else "differs from what the run wrote (truncated, "\
+                "edited or replaced)"
+            raise UsageError(f"--replot: {str(path)!r} {why}; allowed: rerun the experiment")
+        tables[expected["table"]] = Table.read_csv(path)
+    missing = [c for c in experiment_class.columns if c not in tables.get(MAIN, Table()).columns]
+    if missing:
+        raise UsageError(f"--replot: {str(out / table_file(name, MAIN))!r} lacks the columns "
+                         f"{', '.join(missing)} of {name}; allowed: rerun the experiment")
     return tables
 
 
 def replot(experiment_class: type[Experiment], out: Path) -> list[str]:
     """Redraw the figure of ``experiment_class`` from the tables saved in ``out``."""
     experiment = experiment_class()
-    tables = load_tables(experiment_class.name, out)
+    tables = load_tables(experiment_class, out)
     fig = experiment.plot(tables)
     paths = save_figure(fig, Path(out) / experiment_class.name)
     import matplotlib.pyplot as plt

@@ -6,14 +6,31 @@ Each finished batch is written atomically (temporary file + rename) to
 the conditions no file covers are computed, in batches of the current
 layout; the merged table, in condition order, is identical byte for byte to
 that of an uninterrupted run.
+
+The folder also holds ``code.json``, the record of what computed its batches
+(:func:`code_record`): a hash of every source file of the channels, the
+models and the experiments, the Python, Brian2 and numpy versions and the
+code generation target. ``--resume`` keeps the stored batches only if the
+record is the same now (:func:`check_code`); otherwise it refuses with one
+line naming what changed, so a table never mixes rows of different code.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .errors import UsageError
 from .plan import Plan, condition_columns
-from .table import MAIN
+from .table import MAIN, atomic_write_text
+
+#: The record of the code that computed a partial folder's batches.
+CODE_RECORD = "code.json"
 
 
 def partial_dir(plan: Plan, out: Path) -> Path:
@@ -25,6 +42,93 @@ def sweep_lock(plan: Plan, out: Path) -> Path:
     """The lock file of ``plan``'s partial folder (see :mod:`experiments.engine.locking`)."""
     folder = partial_dir(plan, out)
     return folder.with_name(folder.name + ".lock")
+
+
+def code_roots(experiment) -> list[Path]:
+    """Source folders of the results: ``channels``, ``models``, ``experiments`` and the
+    package of the experiment itself (a benchmark or a student's package)."""
+    packages = ["channels", "models", "experiments", type(experiment).__module__.split(".")[0]]
+    roots = []
+    for package in dict.fromkeys(packages):
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            roots.append(Path(list(spec.submodule_search_locations)[0]))
+    return roots
+
+
+def code_record(experiment, target: str | None = None) -> dict:
+    """What computes the rows: source file hashes, versions, code generation target."""
+    sources = {}
+    for root in code_roots(experiment):
+        for path in sorted(root.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                name = str(path.relative_to(root.parent))
+                sources[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    versions = {"python": platform.python_version()}
+    for package in ("brian2", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    build = {"target": target or os.environ.get("HYPOMAG_TARGET", "cython"),
+             "vectorize": os.environ.get("HYPOMAG_VECTORIZE", "1")}
+    return {"sources": sources, "versions": versions, "build": build}
+
+
+def code_changes(stored: Mapping, now: Mapping) -> list[str]:
+    """What differs between two code records, in words (empty if nothing)."""
+    changed = []
+    old, new = stored.get("sources", {}), now["sources"]
+    files = sorted(f for f in set(old) | set(new) if old.get(f) != new.get(f))
+    if files:
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        changed.append(f"source files changed: {', '.join(files[:3])}{more}")
+    for part in ("versions", "build"):
+        for key, value in now[part].items():
+            if stored.get(part, {}).get(key) != value:
+                changed.append(f"{key} {stored.get(part, {}).get(key)} -> {value}")
+    return changed
+
+
+def check_code(folder: Path, record: Mapping, stored_any: bool) -> None:
+    """Refuse to resume from batches that other code computed; record the code otherwise."""
+    path = folder / CODE_RECORD
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, ValueError):
+        stored = None
+    if stored_any:
+        changes = ["no record of the code that computed them"] if stored is None \
+            else code_changes(stored, record)
+        if changes:
+            raise UsageError(f"--resume: the stored batches in {folder} were computed by other "
+                             f"code ({'; '.join(changes)}); allowed: run without --resume to "
+                             "compute the sweep again")
+    atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the partial folders of other sweeps of the same experiment beside ``folder``
+    that no running process holds (their sweep lock is free); return them.
+
+    Such a folder is left by an interrupted or failed run whose settings differ
+    from this one's, so ``--resume`` of this sweep can never use it.
+    """
+    import shutil
+
+    from .locking import LockBusy, exclusive
+    prefix = folder.name.rsplit("-", 1)[0] + "-"
+    removed = []
+    for other in sorted(folder.parent.glob(prefix + "*")):
+        if other == folder or not other.is_dir():
+            continue
+        try:
+            with exclusive(other.with_name(other.name + ".lock"), wait=False):
+                shutil.rmtree(other, ignore_errors=True)
+            removed.append(other)
+        except LockBusy:  # another run is computing it now
+            continue
+    return removed
 
 
 def batch_file(folder: Path, start: int, end: int) -> Path:

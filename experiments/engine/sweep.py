@@ -28,7 +28,8 @@ from typing import Any, Mapping, Sequence
 from .backends import SerialBackend
 from .batch import experiment_spec
 from .plan import Plan, lead_columns
-from .storage import ONCE, batch_file, batch_tables, gaps, partial_dir, stored_batches
+from .storage import (ONCE, batch_file, batch_tables, check_code, code_record, gaps, partial_dir,
+                      remove_stale, stored_batches)
 from .table import MAIN, Table, atomic_write_text
 
 
@@ -119,6 +120,14 @@ def _prepare(plan: Plan, out: Path, backend, resume: bool):
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     covered = stored_batches(folder, total)
+    for stale in remove_stale(folder):
+        note = (" --resume: computing every batch of this sweep, since" if resume and not covered
+                else "")
+        print(f"hypomag:{note} removed the unfinished batches of another "
+              f"{plan.experiment.name} sweep (other settings or defaults, which this sweep "
+              f"cannot reuse): {stale}", file=sys.stderr)
+    check_code(folder, code_record(plan.experiment, getattr(backend, "target", None)),
+               bool(covered))
     todo = {(a, b): (plan.batch_fixed(a), plan.conditions[a:b])
             for a, b in plan.split(gaps(covered, total))}
     return folder, covered, todo
