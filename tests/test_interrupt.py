@@ -1,7 +1,7 @@
 """Ctrl-C and SIGTERM stop a sweep at once and keep only batches that finished.
 
 A real signal is sent to a ``hypomag run`` subprocess once two batch files
-of a ``romk_iv`` sweep (8 batches of one Mg value each, 400 ms clamps, about
+of a ``romk_iv`` sweep (8 batches of one Mg value each, 2 s clamps, about
 a second per batch) exist. Expected: exit status 130, one line on stderr
 saying how many batches are kept and to use ``--resume``, no result table
 yet; then ``--resume`` finishes the sweep and its table equals, byte for byte,
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SWEEP = ["run", "romk_iv", "--set", "mg_i=0:2:8", "--set", "settle=400",
+SWEEP = ["run", "romk_iv", "--set", "mg_i=0:2:8", "--set", "settle=2000",
          "--batch-size", "161", "--no-show"]
 
 
@@ -49,7 +49,7 @@ def test_signal_keeps_finished_batches_and_resume_completes(signum, tmp_path, un
     process = hypomag(*SWEEP, "--out", str(out))
     deadline = time.monotonic() + 300
     while len(batch_files(out)) < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert process.poll() is None, "the sweep finished before it could be interrupted"
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
@@ -74,10 +74,11 @@ def interrupt_after_two_batches(out: Path, root: Path = REPO) -> None:
                                text=True)
     deadline = time.monotonic() + 300
     while len(batch_files(out)) < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
+    assert process.poll() is None, "the sweep finished before it could be interrupted"
     process.send_signal(signal.SIGINT)
-    process.communicate(timeout=60)
-    assert process.returncode == 130 and len(batch_files(out)) >= 2
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and len(batch_files(out)) >= 2, stderr
 
 
 def _resume_in(root: Path, out: Path) -> subprocess.CompletedProcess:
