@@ -420,7 +420,7 @@ class PyramidalNeuron:
                 u = channel.gating_voltage_mV(v_rest * mV, shift * mV, values_now)
                 for key, gate in channel.steady_gates(u).items():
                     setattr(group, key, gate)
-        if nmda.block == "kinetic":
+        if nmda.block_form.kinetic:
             group.B_NMDA = nmda.unblocked(v_rest * mV, group.Mg_o[:])
         return v_rest
 

@@ -91,7 +91,8 @@ def test_simulate_result_is_the_readme_example(quiet_tmp):
     low, high = (table.where(mg_o_mM=m)["unblocked"][0] for m in (0.1, 1.0))
     # Jahr & Stevens 1990 at -70 mV: B = 0.318 at 0.1 mM, 0.0445 at 1 mM (docs/reference.md §1)
     assert low == pytest.approx(0.3176, abs=2e-3) and high == pytest.approx(0.0445, abs=1e-3)
-    assert Path.cwd().exists()
+    work, scratch = quiet_tmp
+    assert list(work.iterdir()) == [] and list(scratch.iterdir()) == []
 
 
 def test_readme_example_runs_as_printed(tmp_path, monkeypatch):
