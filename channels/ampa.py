@@ -6,7 +6,7 @@ Brunel N, Wang XJ (2001) J Comput Neurosci 11:63-85.
 """
 from brian2 import ms, mV, nS
 
-from .base import Parameter
+from .base import POTENTIAL_MV, SYNAPSE_CONDUCTANCE_NS, TIME_CONSTANT_MS, Parameter
 from .citations import BRUNEL_WANG_2001 as BW
 from .synaptic import ExponentialSynapse
 
@@ -18,7 +18,7 @@ class AMPA(ExponentialSynapse):
     reference = BW
     parameters = (
         Parameter("g_AMPA", 2.08 * nS, nS, "maximal AMPA conductance (external input synapse)",
-                  BW + ", Table 1"),
-        Parameter("E_AMPA", 0 * mV, mV, "AMPA reversal potential", BW),
-        Parameter("tau_AMPA", 2 * ms, ms, "AMPA decay time constant", BW),
+                  BW + ", Table 1", **SYNAPSE_CONDUCTANCE_NS),
+        Parameter("E_AMPA", 0 * mV, mV, "AMPA reversal potential", BW, **POTENTIAL_MV),
+        Parameter("tau_AMPA", 2 * ms, ms, "AMPA decay time constant", BW, **TIME_CONSTANT_MS),
     )

@@ -6,7 +6,9 @@ A channel is a small class with
   ``g_NMDA``, ``B_NMDA``);
 * ``reference``: the citation of the model it implements;
 * ``parameters``: a tuple of :class:`Parameter` (value with unit, meaning,
-  source, whether the value is uncertain);
+  source, whether the value is uncertain, and the allowed range with its
+  physical reason; the shared ranges ``POTENTIAL_MV``, ``AFFINITY_MM``, ... are
+  defined below);
 * ``uses``: the environment variables it reads (``v``, ``Mg_o``, ``Mg_i``,
   ``K_o``, ``K_i``, ``T``) but never declares; the model declares each of
   them once, so several channels can share one membrane and one Mg pool;
@@ -68,6 +70,17 @@ class Parameter:
     uncertain : bool
         True where the literature does not pin the value; such values are
         overridable and their sensitivity is shown by the experiments.
+    minimum, maximum : float or None
+        The allowed range, inclusive, in ``unit``: what the physics permits
+        (a dissociation constant is positive, a probability at most 1), with
+        a generous but finite end where nature sets none (a conductance at
+        most a few S/cm2 of membrane). Every registered channel and model
+        declares both (tests/test_channel_conformance.py); the setting of the
+        parameter (``--set NAME=VALUE``) refuses values outside them.
+    exclusive_minimum : bool
+        The minimum itself is not allowed (``> 0`` instead of ``>= 0``).
+    bounds_reason : str
+        One line: why the range is what it is.
     """
 
     name: str
@@ -76,6 +89,10 @@ class Parameter:
     meaning: str
     source: str
     uncertain: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    bounds_reason: str = ""
 
     @property
     def dimensionless(self) -> bool:
@@ -91,9 +108,13 @@ class Parameter:
         value = self.value if value is None else value
         return float(value) if self.dimensionless else float(value / self.unit)
 
+    def allowed(self) -> str:
+        """The declared range as text (``> 0 and <= 1000``; empty if none is declared)."""
+        return bounds_text(self.minimum, self.maximum, self.exclusive_minimum)
+
     def row(self, value=None, source: str | None = None,
             uncertain: bool | None = None) -> dict[str, str]:
-        """Row (name, value, unit, meaning, source) of the parameter tables.
+        """Row (name, value, unit, allowed, meaning, source, bounds_reason) of the parameter tables.
 
         ``value``, ``source`` and ``uncertain`` replace the declared ones where
         a model uses the parameter with another value (default: the declared).
@@ -101,8 +122,62 @@ class Parameter:
         source = self.source if source is None else source
         uncertain = self.uncertain if uncertain is None else uncertain
         return {"name": self.name, "value": f"{self.magnitude(value):g}",
-                "unit": self.unit_name, "meaning": self.meaning,
-                "source": source + (" [uncertain]" if uncertain else "")}
+                "unit": self.unit_name, "allowed": self.allowed(), "meaning": self.meaning,
+                "source": source + (" [uncertain]" if uncertain else ""),
+                "bounds_reason": self.bounds_reason}
+
+
+def bounds_text(minimum: float | None, maximum: float | None,
+                exclusive_minimum: bool = False) -> str:
+    """A range as text: ``>= 0 and <= 1000``, ``> 0``, or empty without bounds."""
+    lo = "" if minimum is None else (
+        f"> {minimum:g}" if exclusive_minimum else f">= {minimum:g}")
+    hi = "" if maximum is None else f"<= {maximum:g}"
+    return " and ".join(b for b in (lo, hi) if b)
+
+
+# -- allowed ranges shared by many parameters (keyword arguments of Parameter, in the unit
+# -- named by the suffix; a parameter in another unit declares its own numbers) -------------
+
+#: Reversal, threshold and reset potentials (mV).
+POTENTIAL_MV = dict(
+    minimum=-200.0, maximum=200.0,
+    bounds_reason="+-200 mV, the range of the clamp settings: a 1000-fold gradient of a "
+                  "monovalent ion gives 185 mV at 37 C")
+#: Maximal conductance of a channel population of one cell (nS).
+CELL_CONDUCTANCE_NS = dict(
+    minimum=0.0, maximum=1e6,
+    bounds_reason="0 (channel absent or blocked) to 1 mS, over 8 S/cm2 on the 11844 um2 RS "
+                  "cell: denser than any channel cluster (nodes of Ranvier, 1-3 S/cm2)")
+#: Conductance of one millimetre of kidney tubule (uS per mm).
+TUBULE_CONDUCTANCE_US = dict(
+    minimum=0.0, maximum=1000.0,
+    bounds_reason="0 (absent or blocked) to 1 mS per mm of tubule, over 100 times the "
+                  "conductances of the collecting-duct cell (0.05-6 uS per mm)")
+#: Peak conductance of one synapse or one input (nS).
+SYNAPSE_CONDUCTANCE_NS = dict(
+    minimum=0.0, maximum=1000.0,
+    bounds_reason="0 (blocked) to 1 uS, a hundred times the largest unitary synaptic "
+                  "conductances (0.1-10 nS)")
+#: Time constants of gating, synapses, adaptation and recovery (ms).
+TIME_CONSTANT_MS = dict(
+    minimum=0.01, maximum=1e5,
+    bounds_reason="10 us (faster than any channel gating or synaptic kinetics) to 100 s "
+                  "(slower than any adaptation or recovery)")
+#: Dissociation and half-saturation constants (mM).
+AFFINITY_MM = dict(
+    minimum=0.0, exclusive_minimum=True, maximum=1000.0,
+    bounds_reason="a dissociation constant is positive (a ratio of rate constants; 0 would be "
+                  "an infinite affinity); above 1 M no attainable concentration binds")
+#: Valence times electrical distance of a Woodhull blocking site (dimensionless).
+ZDELTA = dict(
+    minimum=0.0, maximum=4.0,
+    bounds_reason="0 (site outside the field: voltage-independent block) to 4: Mg2+ (z = 2) "
+                  "crossing the whole field (delta = 1) gives 2, and permeant K+ ions moving "
+                  "with the blocker in a multi-ion pore raise the apparent value to 3-4 at most")
+#: A scale factor or relative potency (dimensionless).
+SCALE = dict(minimum=0.0, maximum=100.0,
+             bounds_reason="0 (absent) to 100 times the reference")
 
 
 #: Environment variables a model declares once and channels use.

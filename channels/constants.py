@@ -66,6 +66,12 @@ BODY_TEMPERATURE_K = 310.15
 #: Body temperature (37 C), a Brian2 quantity: the default ``T`` of the
 #: channels' numpy methods and of the models' environments.
 BODY_TEMPERATURE = BODY_TEMPERATURE_K * kelvin
+#: Allowed temperatures (K) of every ``temperature`` setting: 0 C, below which the
+#: water of a preparation freezes, to 45 C, above which mammalian cells and their
+#: channel proteins are heat-damaged within minutes. The band holds cooled preparations,
+#: room-temperature recordings (20-25 C), body temperature and fever; the models'
+#: kinetics carry no Q10, so T enters only through RT/F.
+TEMPERATURE_RANGE_K = (273.15, 318.15)
 
 
 def nernst_mV(c_out_mM, c_in_mM, temperature_K=BODY_TEMPERATURE_K, valence=1):

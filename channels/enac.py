@@ -83,7 +83,9 @@ class ENaC(Channel):
                   "Na+ permeability of the apical ENaC per mm of collecting duct",
                   "chosen so that the principal-cell model absorbs Na+ at tens of pmol/min/mm "
                   "as in perfused rat CCD (Tomita et al. 1985 JCI 76:132; docs/reference.md section 4)",
-                  uncertain=True),
+                  uncertain=True, minimum=0.0, maximum=1000.0,
+                  bounds_reason="0 (amiloride) to 250 times the baseline, far beyond the "
+                                "about tenfold activation by aldosterone"),
     )
     recordables = ("u_ENaC",)
 

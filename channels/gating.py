@@ -70,6 +70,12 @@ from brian2 import Quantity, mM, msiemens, mV, cm, umetre
 
 from .base import Channel, Parameter, as_array
 
+#: Allowed range (mV) of the threshold offsets and gating shifts of the gated channels.
+OFFSET_MV = dict(
+    minimum=-100.0, maximum=100.0,
+    bounds_reason="+-100 mV: a larger offset moves the gating curves out of the -100 to +50 mV "
+                  "over which membranes operate")
+
 POSPISCHIL = "Pospischil et al. 2008 Biol Cybern 99:427 (RS cell)"
 #: Code of the kinetics (NEURON): HH_traub.mod (hh2) and IM_cortex.mod. Its demo
 #: cell sPY uses other values (L = d = 96 um, gNa 0.05, gKd 0.005, gM 7e-5 S/cm2,
@@ -108,14 +114,26 @@ def vtrap(x, y):
 SURFACE_PARAMETERS = (
     Parameter("k_surf", 22 * mV, mV,
               "gating shift per tenfold change of extracellular divalents", HWS +
-              ": +20 to +25 mV per tenfold rise", uncertain=True),
+              ": +20 to +25 mV per tenfold rise", uncertain=True,
+              minimum=0.0, maximum=62.0,
+              bounds_reason="0 (no screening) to the Nernst slope of a monovalent ion, 2.303 RT/F "
+                            "= 61.5 mV per decade at 37 C; Gouy-Chapman theory gives at most half "
+                            "of it for divalents"),
     Parameter("r_Mg_surf", 0.7, 1, "screening potency of Mg2+ relative to Ca2+",
               HWS + " (Mg less potent than Ca); chosen so that removing 1 mM Mg at "
-              "2 mM Ca shifts by about -3 mV (docs/reference.md section 2)", uncertain=True),
+              "2 mM Ca shifts by about -3 mV (docs/reference.md section 2)", uncertain=True,
+              minimum=0.0, maximum=10.0,
+              bounds_reason="0 (Mg2+ inert) to 10: the screening potencies of the divalent "
+                            "cations differ by a factor of a few"),
     Parameter("Ca_ref_surf", 2 * mM, mM, "Ca2+ of the reference solution (zero shift)",
-              "standard slice saline (2 mM Ca, 1 mM Mg)", uncertain=True),
+              "standard slice saline (2 mM Ca, 1 mM Mg)", uncertain=True,
+              minimum=0.0, exclusive_minimum=True, maximum=100.0,
+              bounds_reason="> 0: the log form needs divalents in the reference solution (it "
+                            "is fitted over 0.3-30 mM); at most 100 mM"),
     Parameter("Mg_ref_surf", 1 * mM, mM, "Mg2+ of the reference solution (zero shift)",
-              "standard slice saline (2 mM Ca, 1 mM Mg)", uncertain=True),
+              "standard slice saline (2 mM Ca, 1 mM Mg)", uncertain=True,
+              minimum=0.0, maximum=100.0,
+              bounds_reason="0 (Mg-free reference) to 100 mM, the range of bath solutions"),
 )
 
 
@@ -207,4 +225,4 @@ def shift_parameter(name: str) -> Parameter:
     """The constant gating shift ``dV_<name>`` every gated channel declares."""
     return Parameter(f"dV_{name}", 0 * mV, mV,
                      "extra shift of all gating curves along the voltage axis",
-                     "none (0 mV); set it for experimental shifts")
+                     "none (0 mV); set it for experimental shifts", **OFFSET_MV)

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 from brian2 import mV, nS
 
-from .base import Parameter
-from .gating import (AREA_NOTE, MODELDB, POSPISCHIL, TRAUB, GatedChannel, density, shift_parameter,
-                     vtrap)
+from .base import CELL_CONDUCTANCE_NS, POTENTIAL_MV, Parameter
+from .gating import (AREA_NOTE, MODELDB, OFFSET_MV, POSPISCHIL, TRAUB, GatedChannel, density,
+                     shift_parameter, vtrap)
 
 #: Published density (mS/cm2) of the RS cell, Pospischil et al. 2008.
 G_KD_DENSITY = 6.0
@@ -44,10 +44,12 @@ class KHH(GatedChannel):
     parameters = (
         Parameter("g_KHH", density(G_KD_DENSITY), nS,
                   "maximal delayed-rectifier K+ conductance (6 mS/cm2 over the RS cell area)",
-                  POSPISCHIL + ": gKd = 0.006 S/cm2 " + AREA_NOTE, uncertain=True),
-        Parameter("E_KHH", -90 * mV, mV, "K+ reversal potential", POSPISCHIL + ": EK = -90 mV"),
+                  POSPISCHIL + ": gKd = 0.006 S/cm2 " + AREA_NOTE, uncertain=True,
+                  **CELL_CONDUCTANCE_NS),
+        Parameter("E_KHH", -90 * mV, mV, "K+ reversal potential", POSPISCHIL + ": EK = -90 mV",
+                  **POTENTIAL_MV),
         Parameter("VT_KHH", -56.2 * mV, mV, "threshold offset of the Traub-Miles kinetics",
-                  POSPISCHIL + ": VT = -56.2 mV (RS cell, shared with Na)"),
+                  POSPISCHIL + ": VT = -56.2 mV (RS cell, shared with Na)", **OFFSET_MV),
         shift_parameter("KHH"),
     )
     recordables = ("n_KHH",)

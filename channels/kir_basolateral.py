@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from brian2 import Quantity, kelvin, mM, mV, uS
 
-from .base import Channel, Parameter, as_array
+from .base import AFFINITY_MM, TUBULE_CONDUCTANCE_US, Channel, Parameter, as_array
 from .constants import BODY_TEMPERATURE, nernst_mV, nernst_text
 
 LACHHEB = "Lachheb et al. 2008 AJP Renal 294:F1398"
@@ -59,12 +59,18 @@ class Kir45(Channel):
         Parameter("g_Kir45", 6.0 * uS, uS,
                   "basolateral K+ conductance per mm of collecting duct at K_o = Kref_Kir45",
                   "chosen to give a basolateral potential of -70 to -85 mV "
-                  "(docs/reference.md section 4); channel identity from " + LACHHEB, uncertain=True),
+                  "(docs/reference.md section 4); channel identity from " + LACHHEB, uncertain=True,
+                  **TUBULE_CONDUCTANCE_US),
         Parameter("Kref_Kir45", 4.0 * mM, mM, "external K+ at which the conductance is g_Kir45",
-                  "normal plasma K (docs/reference.md section 5)"),
+                  "normal plasma K (docs/reference.md section 5)",
+                  **{**AFFINITY_MM, "bounds_reason": "a reference concentration is positive "
+                     "(the conductance scales as (K_o/Kref)^n); at most 1 M"}),
         Parameter("nK_Kir45", 0.5, 1, "exponent of the external-K+ dependence of conductance",
                   "square-root law of Kir channels (Hagiwara & Takahashi 1974; "
-                  "Sakmann & Trube 1984 J Physiol 347:641)", uncertain=True),
+                  "Sakmann & Trube 1984 J Physiol 347:641)", uncertain=True,
+                  minimum=0.0, maximum=2.0,
+                  bounds_reason="0 (no K+ dependence) to 2; measured exponents of Kir "
+                                "conductances are 0.3-0.6"),
     )
     recordables = ("E_K_Kir45",)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from brian2 import mV, nS
 
-from .base import Channel, Parameter, as_array
+from .base import CELL_CONDUCTANCE_NS, POTENTIAL_MV, Channel, Parameter, as_array
 from .citations import BRUNEL_WANG_2001 as BW
 
 
@@ -18,8 +18,9 @@ class Leak(Channel):
     name = "L"
     reference = BW
     parameters = (
-        Parameter("g_L", 25 * nS, nS, "leak conductance (pyramidal cell)", BW),
-        Parameter("E_L", -70 * mV, mV, "leak reversal potential", BW),
+        Parameter("g_L", 25 * nS, nS, "leak conductance (pyramidal cell)", BW,
+                  **CELL_CONDUCTANCE_NS),
+        Parameter("E_L", -70 * mV, mV, "leak reversal potential", BW, **POTENTIAL_MV),
     )
 
     def equation_text(self) -> str:

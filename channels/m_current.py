@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import ms, mV, nS
 
-from .base import Parameter
+from .base import CELL_CONDUCTANCE_NS, POTENTIAL_MV, TIME_CONSTANT_MS, Parameter
 from .gating import AREA_NOTE, MODELDB, POSPISCHIL, GatedChannel, density, shift_parameter
 
 YKA = "Yamada, Koch & Adams 1989 in Methods in Neuronal Modeling"
@@ -49,10 +49,12 @@ class MCurrent(GatedChannel):
     parameters = (
         Parameter("g_M", density(G_M_DENSITY), nS,
                   "maximal M-current conductance (0.075 mS/cm2 over the RS cell area)",
-                  POSPISCHIL + ": gM = 7.5e-5 S/cm2 " + AREA_NOTE, uncertain=True),
-        Parameter("E_M", -90 * mV, mV, "K+ reversal potential", POSPISCHIL + ": EK = -90 mV"),
+                  POSPISCHIL + ": gM = 7.5e-5 S/cm2 " + AREA_NOTE, uncertain=True,
+                  **CELL_CONDUCTANCE_NS),
+        Parameter("E_M", -90 * mV, mV, "K+ reversal potential", POSPISCHIL + ": EK = -90 mV",
+                  **POTENTIAL_MV),
         Parameter("tau_max_M", 608 * ms, ms, "maximal time constant of the M current",
-                  POSPISCHIL + ": tau_max = 608 ms (RS cell)"),
+                  POSPISCHIL + ": tau_max = 608 ms (RS cell)", **TIME_CONSTANT_MS),
         shift_parameter("M"),
     )
     recordables = ("p_M",)

@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 from brian2 import mV, nS
 
-from .base import Parameter
-from .gating import (AREA_NOTE, MODELDB, POSPISCHIL, TRAUB, GatedChannel, density, shift_parameter,
-                     vtrap)
+from .base import CELL_CONDUCTANCE_NS, POTENTIAL_MV, Parameter
+from .gating import (AREA_NOTE, MODELDB, OFFSET_MV, POSPISCHIL, TRAUB, GatedChannel, density,
+                     shift_parameter, vtrap)
 
 #: Published density (mS/cm2) of the RS cell, Pospischil et al. 2008.
 G_NA_DENSITY = 56.0
@@ -49,10 +49,12 @@ class NaHH(GatedChannel):
     parameters = (
         Parameter("g_NaHH", density(G_NA_DENSITY), nS,
                   "maximal Na+ conductance (56 mS/cm2 over the RS cell area)",
-                  POSPISCHIL + ": gNa = 0.056 S/cm2 " + AREA_NOTE, uncertain=True),
-        Parameter("E_NaHH", 50 * mV, mV, "Na+ reversal potential", POSPISCHIL + ": ENa = 50 mV"),
+                  POSPISCHIL + ": gNa = 0.056 S/cm2 " + AREA_NOTE, uncertain=True,
+                  **CELL_CONDUCTANCE_NS),
+        Parameter("E_NaHH", 50 * mV, mV, "Na+ reversal potential", POSPISCHIL + ": ENa = 50 mV",
+                  **POTENTIAL_MV),
         Parameter("VT_NaHH", -56.2 * mV, mV, "threshold offset of the Traub-Miles kinetics",
-                  POSPISCHIL + ": VT = -56.2 mV (RS cell)"),
+                  POSPISCHIL + ": VT = -56.2 mV (RS cell)", **OFFSET_MV),
         shift_parameter("NaHH"),
     )
     recordables = ("m_NaHH", "h_NaHH")

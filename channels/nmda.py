@@ -58,11 +58,17 @@ from typing import Callable, Mapping
 import numpy as np
 from brian2 import Quantity, kelvin, mM, ms, mV, nS
 
-from .base import Channel, Parameter, as_array
+from .base import (AFFINITY_MM, POTENTIAL_MV, SYNAPSE_CONDUCTANCE_NS, TIME_CONSTANT_MS, ZDELTA,
+                   Channel, Parameter, as_array)
 from .citations import BRUNEL_WANG_2001 as BW
 from .constants import BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT
 
 JS = "Jahr & Stevens 1990 J Neurosci 10:3178"
+#: Allowed range (mV) of the e-fold voltages of the kinetic block's rates.
+EFOLD_MV = dict(
+    minimum=5.0, maximum=1000.0,
+    bounds_reason="an e-fold change per 5 mV would need an apparent valence above 5 "
+                  "(RT/F = 26.7 mV at 37 C); 1000 mV is a rate with no voltage dependence")
 KIN = "ModelDB kinetic NMDA rates after Ascher & Nowak 1988 J Physiol 399:247"
 
 
@@ -269,24 +275,41 @@ class NMDA(Channel):
     parameters = (
         Parameter("g_NMDA", 0.327 * nS, nS,
                   "maximal NMDA conductance (one recurrent synapse onto a pyramidal cell)",
-                  BW + ", Table 1"),
-        Parameter("E_NMDA", 0 * mV, mV, "NMDA reversal potential", BW),
+                  BW + ", Table 1", **SYNAPSE_CONDUCTANCE_NS),
+        Parameter("E_NMDA", 0 * mV, mV, "NMDA reversal potential", BW, **POTENTIAL_MV),
         Parameter("K_Mg_NMDA", 3.57 * mM, mM,
-                  "Mg2+ concentration of half block at 0 mV (Jahr-Stevens)", JS),
+                  "Mg2+ concentration of half block at 0 mV (Jahr-Stevens)", JS, **AFFINITY_MM),
         Parameter("gamma_NMDA", 0.062 / mV, 1 / mV,
-                  "voltage sensitivity of the block (Jahr-Stevens)", JS),
+                  "voltage sensitivity of the block (Jahr-Stevens)", JS,
+                  minimum=0.0, maximum=0.2,
+                  bounds_reason="z delta F/RT with 0 <= z delta <= 4 (zdelta_NMDA) is at most "
+                                "0.17/mV at 0 C"),
         Parameter("Kd0_NMDA", 3.57 * mM, mM,
-                  "dissociation constant of Mg2+ at 0 mV (Woodhull)", JS + " mapped onto Woodhull 1973"),
+                  "dissociation constant of Mg2+ at 0 mV (Woodhull)", JS + " mapped onto Woodhull 1973",
+                  **AFFINITY_MM),
         Parameter("zdelta_NMDA", jahr_stevens_zdelta(), 1,
                   "valence times electrical distance of the Mg2+ site (Woodhull)",
-                  "derived: 0.062/mV * RT/F at 37 C from " + JS),
-        Parameter("kon0_NMDA", 0.61 / ms / mM, 1 / ms / mM, "Mg2+ binding rate at 0 mV", KIN),
-        Parameter("V_on_NMDA", 17 * mV, mV, "e-fold voltage of the binding rate", KIN),
-        Parameter("koff0_NMDA", 5.4 / ms, 1 / ms, "Mg2+ unbinding rate at 0 mV", KIN),
-        Parameter("V_off_NMDA", 47 * mV, mV, "e-fold voltage of the unbinding rate", KIN),
-        Parameter("tau_rise_NMDA", 2 * ms, ms, "rise time constant of the gating", BW),
-        Parameter("tau_decay_NMDA", 100 * ms, ms, "decay time constant of the gating", BW),
-        Parameter("alpha_NMDA", 0.5 / ms, 1 / ms, "saturation rate of the gating", BW),
+                  "derived: 0.062/mV * RT/F at 37 C from " + JS, **ZDELTA),
+        Parameter("kon0_NMDA", 0.61 / ms / mM, 1 / ms / mM, "Mg2+ binding rate at 0 mV", KIN,
+                  minimum=0.0, maximum=1000.0,
+                  bounds_reason="0 (no block) to the diffusion limit of association, about "
+                                "1e9 /M/s = 1000 /ms/mM"),
+        Parameter("V_on_NMDA", 17 * mV, mV, "e-fold voltage of the binding rate", KIN,
+                  **EFOLD_MV),
+        Parameter("koff0_NMDA", 5.4 / ms, 1 / ms, "Mg2+ unbinding rate at 0 mV", KIN,
+                  minimum=0.0, exclusive_minimum=True, maximum=1000.0,
+                  bounds_reason="> 0 (a bound ion leaves eventually; 0 with no binding leaves the "
+                                "block undefined) to 1000 /ms, a dwell of 1 us"),
+        Parameter("V_off_NMDA", 47 * mV, mV, "e-fold voltage of the unbinding rate", KIN,
+                  **EFOLD_MV),
+        Parameter("tau_rise_NMDA", 2 * ms, ms, "rise time constant of the gating", BW,
+                  **TIME_CONSTANT_MS),
+        Parameter("tau_decay_NMDA", 100 * ms, ms, "decay time constant of the gating", BW,
+                  **TIME_CONSTANT_MS),
+        Parameter("alpha_NMDA", 0.5 / ms, 1 / ms, "saturation rate of the gating", BW,
+                  minimum=0.0, maximum=1000.0,
+                  bounds_reason="0 (no gating) to 1000 /ms, a rate no faster than the 1 us "
+                                "dwell of a binding step"),
     )
     recordables = ("B_NMDA", "s_NMDA")
 

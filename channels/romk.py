@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Quantity, kelvin, mM, mV, nS
 
-from .base import Channel, Parameter, as_array
+from .base import AFFINITY_MM, CELL_CONDUCTANCE_NS, ZDELTA, Channel, Parameter, as_array
 # nernst_mV is imported here for the callers that take it from this module
 from .constants import (BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT, nernst_mV,
                         nernst_text)
@@ -91,14 +91,16 @@ class ROMK(Channel):
     parameters = (
         Parameter("g_ROMK", 4.0 * nS, nS,
                   "maximal conductance at saturating K_o (a patch of 100 channels)",
-                  f"derived: 100 x 36 pS at 110 mM K ({CHOE}) / (110/(110+11.5))"),
+                  f"derived: 100 x 36 pS at 110 mM K ({CHOE}) / (110/(110+11.5))",
+                  **CELL_CONDUCTANCE_NS),
         Parameter("Km_K_ROMK", 11.5 * mM, mM,
-                  "external K of half-maximal conductance", LH),
+                  "external K of half-maximal conductance", LH, **AFFINITY_MM),
         Parameter("Kd0_ROMK", 2.5 * mM, mM,
-                  "Mg2+ dissociation constant at V = E_K", BLOCK_SOURCE, uncertain=True),
+                  "Mg2+ dissociation constant at V = E_K", BLOCK_SOURCE, uncertain=True,
+                  **AFFINITY_MM),
         Parameter("zdelta_ROMK", 1.0, 1,
                   "valence times electrical distance of the Mg2+ site", BLOCK_SOURCE,
-                  uncertain=True),
+                  uncertain=True, **ZDELTA),
     )
     recordables = ("f_ROMK", "E_K_ROMK")
 

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from .engine.catalog import Catalog
 
 
-from .engine.errors import UsageError
+from .engine.environment import check_environment, flag
+from .engine.errors import UsageError, shown_value
 
 
 def _import_brian_quietly() -> None:
@@ -124,6 +125,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=_positive_int("--batch-size"),
                         help="most conditions per simulation")
     parser.add_argument("--zip", metavar="A,B", help="sweep these parameters in lock-step")
+    parser.add_argument("--max-conditions", type=_positive_int("--max-conditions"),
+                        help="refuse a sweep of more conditions (default 1000000)")
 
 
 def _run_parser(parser: argparse.ArgumentParser) -> None:
@@ -203,10 +206,11 @@ def check_names(catalogue: Catalog, experiment: str, set_items: Sequence[str],
         if not sep or not key:
             continue
         if experiment != "all" and key not in known[experiment]:
-            raise UsageError(f"--set {key}={raw!r}: unknown parameter of {experiment}; "
+            raise UsageError(f"--set {key}={shown_value(raw)}: unknown parameter of {experiment}; "
                                    f"allowed: {', '.join(known[experiment])}")
         if experiment == "all" and key not in everywhere:
-            raise UsageError(f"--set {key}={raw!r}: no experiment has a parameter {key!r}")
+            raise UsageError(f"--set {key}={shown_value(raw)}: no experiment has a parameter "
+                             f"{shown_value(key)}")
     check_zip(experiment, [z.strip() for z in (zip_text or "").split(",") if z.strip()],
               known.get(experiment, ()))
 
@@ -273,7 +277,7 @@ def _run_options(args: argparse.Namespace, config: dict) -> dict:
     seed = whole_number("config seed", args.seed if args.seed is not None else config.get("seed", 1), 0)
     out = Path(args.out or config.get("out", "results"))
     workers = whole_number("config workers", args.workers or config.get("workers", 1), 1)
-    scheduler = args.scheduler or config.get("scheduler")
+    scheduler = args.scheduler if args.scheduler is not None else config.get("scheduler")
     batch_size = args.batch_size or config.get("batch_size")
     if batch_size is not None:
         whole_number("config batch_size", batch_size, 1)
@@ -286,10 +290,13 @@ def _run_options(args: argparse.Namespace, config: dict) -> dict:
         raise UsageError(f"config scheduler={scheduler!r}: allowed: an address (a string)")
     zip_dims = tuple(z.strip() for z in zip_text.split(",") if z.strip()) \
         if isinstance(zip_text, str) else tuple(zip_text)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r}: exists and is not a folder")
+    from .engine.plan import MAX_CONDITIONS
+    max_conditions = whole_number("config max_conditions", args.max_conditions
+                                  or config.get("max_conditions", MAX_CONDITIONS), 1)
+    from .engine.run import check_output_folder
+    check_output_folder(out)
     return dict(quick=quick, seed=seed, out=out, workers=workers, scheduler=scheduler,
-                batch_size=batch_size, zip_dims=zip_dims)
+                batch_size=batch_size, zip_dims=zip_dims, max_conditions=max_conditions)
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -313,11 +320,12 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         known = set().union(*(cls.all_settings() for cls in classes))
         for name, raw in {**config_set, **cli_set}.items():
             if name not in known:
-                raise UsageError(f"--set {name}={raw!r}: no experiment has a parameter "
-                                       f"{name!r}")
+                raise UsageError(f"--set {name}={shown_value(raw)}: no experiment has a parameter "
+                                       f"{shown_value(name)}")
     plans = [prepare(cls, quick=options["quick"], seed=options["seed"], config_set=config_set,
                      cli_set=cli_set, zip_dims=options["zip_dims"] if strict else (),
-                     batch_size=options["batch_size"], strict=strict) for cls in classes]
+                     batch_size=options["batch_size"], strict=strict,
+                     max_conditions=options["max_conditions"]) for cls in classes]
     for name, plan in zip(names, plans, strict=True):
         run(plan, out, workers=options["workers"], scheduler=options["scheduler"],
             resume=args.resume, argv=argv)
@@ -505,6 +513,7 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
     if experiment is not None:
         argv = ["run", experiment] + argv
     try:
+        check_environment()
         return _dispatch(argv, full)
     except KeyboardInterrupt as exc:
         sweep = sys.modules.get("experiments.engine.sweep")
@@ -513,14 +522,27 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
         return 130
     except Exception as exc:  # a usage error (exit 2) or a simulation failure (exit 1)
         usage = isinstance(exc, UsageError)
-        if os.environ.get("HYPOMAG_DEBUG") and not usage:
+        if not usage and _debugging():
             raise
-        sweep = sys.modules.get("experiments.engine.sweep")
-        kind = "" if usage or (sweep and isinstance(exc, sweep.SweepError)) else \
-            f"{type(exc).__name__}: "
+        kind = "" if usage or _reported_by_hypomag(exc) else f"{type(exc).__name__}: "
         message = str(exc) if usage else (str(exc).splitlines()[0] if str(exc) else "")
         print(f"hypomag: error: {kind}{one_line(message)}", file=sys.stderr)
         return 2 if usage else 1
+
+
+def _reported_by_hypomag(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of hypomag's own failures, whose message says it all."""
+    kinds = [("experiments.engine.sweep", "SweepError"), ("experiments.engine.table", "OutputError"),
+             ("experiments.engine.run", "FigureError")]
+    return any(isinstance(exc, getattr(sys.modules[m], k)) for m, k in kinds if m in sys.modules)
+
+
+def _debugging() -> bool:
+    """Whether ``HYPOMAG_DEBUG`` asks for tracebacks (an unreadable value is no)."""
+    try:
+        return flag("HYPOMAG_DEBUG")
+    except UsageError:
+        return False
 
 
 def experiment_main(name: str) -> None:

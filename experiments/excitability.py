@@ -63,7 +63,8 @@ from models.neuron import CELL_NAME, CELL_VALUES, PyramidalNeuron
 from .engine.framework import Experiment
 from .engine.protocols import EPSPMeasurement, PoissonDrive, VolleyThreshold, firing_rates
 from .engine.settings import Setting, UsageError, concentration
-from .engine.style import figure, shade_mg_ranges
+from .engine.style import (MAX_CURVES, columns, distinct, drawn, figure, legend, marked,
+                           mean_sem, row_groups, shade_mg_ranges, spread, subset_note)
 
 #: Sampling step of the EPSP recording.
 RECORD_DT = 0.1 * ms
@@ -123,11 +124,11 @@ class Excitability(Experiment):
         Setting("nmda_scale", (1.0,), None, "factor on the NMDA conductance (0 = NMDA antagonist)",
                 "1 = control", minimum=0.0, maximum=100.0, column=True),
         Setting("n_exc", (150,), None, "number of excitatory (AMPA+NMDA) Poisson inputs",
-                CHOSEN, minimum=0, maximum=1e6, integer=True),
+                CHOSEN, minimum=0, maximum=100_000, integer=True),
         Setting("rate_exc", (5.0,), Hz, "rate of each excitatory input",
                 "cortical spontaneous rates of a few Hz; " + CHOSEN, minimum=0.0, maximum=1000.0),
         Setting("n_inh", (50,), None, "number of inhibitory (GABA_A) Poisson inputs", CHOSEN,
-                minimum=0, maximum=1e6, integer=True),
+                minimum=0, maximum=100_000, integer=True),
         Setting("rate_inh", (10.0,), Hz, "rate of each inhibitory input",
                 "interneuron rates of about 10 Hz; " + CHOSEN, minimum=0.0, maximum=1000.0),
         Setting("w_exc", (1.0,), None, "weight of an excitatory input, in unitary conductances",
@@ -262,7 +263,8 @@ class Excitability(Experiment):
         totals = {"exc": values["n_exc"] * np.asarray(values["rate_exc"] / Hz),
                   "inh": values["n_inh"] * np.asarray(values["rate_inh"] / Hz)}
         weights = {"exc": values["w_exc"], "inh": values["w_inh"]}
-        network.run(drive.duration, namespace=drive.namespace(seeds, totals, weights))
+        network.run(drive.duration, namespace=drive.namespace(seeds, totals, weights),
+                    report=Experiment.report(), report_period=1 * second)
         return firing_rates(spikes, len(seeds), fixed["transient"], fixed["duration"])
 
     @staticmethod
@@ -286,7 +288,8 @@ class Excitability(Experiment):
             group.s_AMPA = kick
             group.x_NMDA = kick
             trace.active = first
-            network.run(max(window, threshold_window) if first else threshold_window)
+            network.run(max(window, threshold_window) if first else threshold_window,
+                        report=Experiment.report(), report_period=1 * second)
             index, when = np.asarray(spikes.i), np.asarray(spikes.t / ms)
             early = index[(index >= n) & (when < float(threshold_window / ms))] - n
             if first:
@@ -307,27 +310,29 @@ class Excitability(Experiment):
                     ("threshold_inputs", "synchronous inputs to fire\n(lower = more excitable)",
                      "synaptic threshold"))
         keys = [c for c in ("block", "surface_charge", "nmda_scale", "ca_o_mM")
-                if c in table.columns and len(table.unique(c)) > 1]
-        groups = [()]
-        if keys:
-            groups = []
-            for row in table.rows:
-                combo = tuple(row[k] for k in keys)
-                if combo not in groups:
-                    groups.append(combo)
+                if c in table.columns and len(distinct(table[c])) > 1]
+        # rows grouped in one pass (style.row_groups), at most MAX_CURVES groups drawn
+        by_group = row_groups(*columns(table, *keys)) if keys else {(): np.arange(len(table))}
+        groups = spread(list(by_group), MAX_CURVES)
+        subset_note(fig, [drawn(len(groups), len(by_group), f"combinations of {', '.join(keys)}")]
+                    if len(groups) < len(by_group) else [], len(table), f"{self.name}.csv")
+        mg_of = table["mg_o_mM"]
         for ax, (column, label, title) in zip(axes[0], measures):
             shade_mg_ranges(ax, label=column == "epsp_mV")
+            values = table[column]
             for combo in groups:
-                part = table.where(**dict(zip(keys, combo))) if keys else table
-                mgs, mean, err = part.mean_sem("mg_o_mM", column)
-                name = ", ".join(f"{k}={v}" for k, v in zip(keys, combo))
-                ax.errorbar(mgs, mean, yerr=err, marker="o", ms=3, capsize=2,
+                rows = by_group[combo]
+                mgs, mean, err = mean_sem(mg_of[rows], values[rows])
+                name = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) and len(str(v)) > 8
+                                 else f"{k}={v}" for k, v in zip(keys, combo))
+                ax.errorbar(mgs, mean, yerr=err, marker=marked(len(mgs)), ms=3,
+                            capsize=2 if marked(len(mgs)) else 0,
                             label=name or None)
             ax.set(xlabel="extracellular Mg$^{2+}$ (mM)", ylabel=label, title=title)
             if column == "rate_hz":
                 ax.set_yscale("symlog", linthresh=1.0)
-        axes[0][1].legend(loc="center right")
-        n_seeds = len(table.unique("seed")) if "seed" in table.columns else 1
+        legend(axes[0][1], loc="center right")
+        n_seeds = len(distinct(table["seed"])) if "seed" in table.columns else 1
         fig.suptitle(f"mean +- s.e.m. over {n_seeds} seed(s)", fontsize=8)
         return fig
 

@@ -54,7 +54,7 @@ HYPOKALEMIA_MM = 3.5
 NORMAL_K_MM = (3.5, 5.0)
 
 
-def _number(name, default, meaning, source, minimum=0.0, maximum=1e6, quick=None,
+def _number(name, default, meaning, source, minimum=0.0, maximum=1000.0, quick=None,
             exclusive=False, integer=False):
     return Setting(name, (default,), None, meaning, source, quick=quick, minimum=minimum,
                    maximum=maximum, exclusive_minimum=exclusive, integer=integer)
@@ -130,7 +130,7 @@ def renal_table(experiment, fixed, points: int | None = None, extra_k_plasma=Non
     env["P_ENaC"] = env["P_ENaC"] * float(fixed["enac_scale"])
     env["K_blood"] = k_all * mM
     env["Mg_i"] = mg_all * mM
-    result = cell.run(group, env, duration=fixed["relax"])
+    result = cell.run(group, env, duration=fixed["relax"], report=experiment.report())
     check_steady(result, f"{experiment.name} renal table")
     j = result["j_k_pmol_min_mm"][:kk.size].reshape(kk.shape)
     rows = [{"_table": "renal", "_once": True, "k_plasma_mM": float(k), "mg_i_mM": float(g),

@@ -40,7 +40,7 @@ from .hypokalemia import (HYPOKALEMIA_MM, body_parameters, body_settings, renal_
                           single_valued)
 from .k_secretion import cell_settings, check_positive
 from .engine.settings import Setting, concentration, temperature
-from .engine.style import SYMPTOMATIC_MM, figure, shade_mg_ranges
+from .engine.style import SYMPTOMATIC_MM, figure, marked, mean_sem, shade_mg_ranges
 
 #: Settings taken over from ``excitability`` (all but its Mg sweep).
 NEURON_SETTINGS = tuple(s for s in Excitability.settings if s.name != "mg_o")
@@ -113,10 +113,11 @@ class Hypomagnesemia(Experiment):
     def plot(self, tables):
         table = tables["main"]
         fig, axes = figure(1, 3, width=3.6)
-        serum = np.array(sorted(table.unique("serum_mg_mM")), float)
+        serum_of = table["serum_mg_mM"]
+        serum = mean_sem(serum_of, serum_of)[0]  # sorted distinct values, in one pass
 
         def stats(column):
-            _, mean, err = table.mean_sem("serum_mg_mM", column)
+            _, mean, err = mean_sem(serum_of, table[column])
             return mean, err
 
         panels = (("rate_hz", "firing rate (Hz)", "neuron (Mg$_o$ = CSF Mg)"),
@@ -128,7 +129,8 @@ class Hypomagnesemia(Experiment):
             ax.axvline(SYMPTOMATIC_MM, color="tab:red", lw=0.8, ls=":",
                        label="symptoms (< 0.5 mM)" if index == 0 else None)
             mean, err = stats(column)
-            ax.errorbar(serum, mean, yerr=err, marker="o", ms=3, capsize=2, color="k")
+            ax.errorbar(serum, mean, yerr=err, marker=marked(len(serum)), ms=3,
+                        capsize=2 if marked(len(serum)) else 0, color="k")
             ax.set(xlabel="serum total Mg (mM)", ylabel=label, title=title,
                    xlim=(min(serum.min(), 0.15), max(serum.max(), 1.25)))
         axes[0][2].axhline(HYPOKALEMIA_MM, color="tab:red", lw=0.8, ls="--",

@@ -40,7 +40,8 @@ from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .engine.framework import Experiment
 from .engine.settings import Setting, UsageError, concentration, temperature
-from .engine.style import figure
+from .engine.style import (MAX_CURVES, columns, drawn, figure, legend, marked, row_groups,
+                           spread, subset_note)
 
 #: Relative flux imbalance below which a unit counts as at steady state.
 STEADY_TOLERANCE = 1e-6
@@ -57,7 +58,7 @@ def cell_settings(relax: float = 300.0) -> tuple[Setting, ...]:
         Setting("relax", (relax,), second, "time integrated from the initial state to steady state",
                 "numerical choice: the slowest mode (cell K+) relaxes in about 20 s near "
                 "baseline (minutes when the pump is K-limited); checked against 1e-6", minimum=0.0, exclusive_minimum=True,
-                maximum=1e6),
+                maximum=1e5),
         Setting("cell_dt", (50.0,), ms, "integration step (forward Euler) of the principal cell",
                 "numerical choice: stable for the ~0.1 s relaxation time constants; the "
                 "steady state does not depend on it",
@@ -164,7 +165,7 @@ class KSecretion(Experiment):
             for b, (k, z) in enumerate(corners, start=1):
                 kd0[b * m:(b + 1) * m], zdelta[b * m:(b + 1) * m] = k, z
             per_unit["Kd0_ROMK"], per_unit["zdelta_ROMK"] = kd0 * mM, zdelta
-            result = cell.run(group, per_unit, duration=fixed["relax"])
+            result = cell.run(group, per_unit, duration=fixed["relax"], report=self.report())
             check_steady(result, self.name)
             out = []
             for k in range(m):
@@ -186,30 +187,44 @@ class KSecretion(Experiment):
         fig, axes = figure(1, 2, width=4.4)
         ax_k, ax_v = axes[0]
         keys = ("k_lumen_mM", "enac_scale", "na_lumen_mM", "k_plasma_mM")
-        groups = sorted({tuple(row[k] for k in keys) for row in table.rows})
+        # one pass over the rows per grouping (style.row_groups); at most MAX_CURVES groups
+        by_group = row_groups(*columns(table, *keys))
+        all_groups = sorted(by_group)
+        baseline = tuple(self.setting(n).magnitude(self.setting(n).values(False)[0])
+                         for n in ("k_lumen", "enac_scale", "na_lumen", "k_plasma"))
+        groups = spread(all_groups, MAX_CURVES, keep=(baseline,))
+        mg_of, j_k = columns(table, "mg_i_mM", "j_k_pmol_min_mm")
+        potentials = dict(zip(("v_apical_mV", "v_basolateral_mV", "v_te_mV"),
+                              columns(table, "v_apical_mV", "v_basolateral_mV", "v_te_mV")))
+        if band is not None and len(band):
+            band_j = band["j_k_pmol_min_mm"]
+            band_rows = row_groups(*columns(band, *keys, "mg_i_mM"))
         for index, group in enumerate(groups):
-            part = table.where(**dict(zip(keys, group)))
-            order = np.argsort(part["mg_i_mM"])
-            mg = part["mg_i_mM"][order]
-            label = (f"K$_L$ {group[0]:g}, ENaC x{group[1]:g}" if len(groups) > 1 else "model")
-            line, = ax_k.plot(mg, part["j_k_pmol_min_mm"][order], "o-", label=label, zorder=3)
+            part = by_group[group]
+            part = part[np.argsort(mg_of[part])]
+            mg = mg_of[part]
+            label = (f"K$_L$ {group[0]:.3g}, ENaC x{group[1]:.3g}" if len(groups) > 1 else "model")
+            line, = ax_k.plot(mg, j_k[part], marked(len(mg)) + "-", label=label, zorder=3)
             if band is not None and len(band):
-                sub = band.where(**dict(zip(keys, group)))
-                lo = [np.min(sub.where(mg_i_mM=x)["j_k_pmol_min_mm"]) for x in mg]
-                hi = [np.max(sub.where(mg_i_mM=x)["j_k_pmol_min_mm"]) for x in mg]
+                lo = [np.min(band_j[band_rows.get((*group, x), [])]) for x in mg]
+                hi = [np.max(band_j[band_rows.get((*group, x), [])]) for x in mg]
                 ax_k.fill_between(mg, lo, hi, color=line.get_color(), alpha=0.18, lw=0,
                                   label="ROMK Mg affinity range" if index == 0 else None)
             style = dict(color=line.get_color()) if len(groups) > 1 else {}
             for column, marker, name in (("v_apical_mV", "-", "apical"),
                                          ("v_basolateral_mV", "--", "basolateral"),
                                          ("v_te_mV", ":", "transepithelial")):
-                ax_v.plot(mg, part[column][order], marker, **style,
+                ax_v.plot(mg, potentials[column][part], marker, **style,
                           label=name if index == 0 else None)
+        if len(groups) < len(all_groups):
+            subset_note(fig, [drawn(len(groups), len(all_groups),
+                                    "combinations of K$_L$, ENaC, Na$_L$, plasma K")],
+                        len(table), f"{self.name}.csv")
         ax_k.axhspan(*K_SECRETION_BAND, color="0.5", alpha=0.08, label="rat CCD 5-30")
         ax_k.axvspan(0.5, 1.0, color="tab:green", alpha=0.06, label="normal Mg$_i$")
         ax_k.set(xlabel="cytoplasmic free Mg$^{2+}$ (mM)", ylabel="K$^+$ secretion (pmol/min/mm)",
                  title="ROMK releases K$^+$ as Mg$_i$ falls", ylim=(0, None))
-        ax_k.legend(loc="upper right")
+        legend(ax_k, loc="upper right")
         j_na = table["j_na_pmol_min_mm"]
         ax_v.set(xlabel="cytoplasmic free Mg$^{2+}$ (mM)", ylabel="potential (mV)",
                  title="apical, basolateral, transepithelial potentials")

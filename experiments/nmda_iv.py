@@ -61,6 +61,7 @@ class NMDAIV(ClampIV):
         return with_conductance
 
     MG_COLUMN, GROUP_COLUMN = "mg_o_mM", "block"
+    MG_REFERENCE = 1.0  # the 1 mM of Jahr & Stevens' comparisons, always drawn
 
     def group_label(self, value):
         return str(value)

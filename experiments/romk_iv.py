@@ -22,6 +22,7 @@ from channels.romk import ROMK
 
 from .engine.clamp import ClampIV, clamp_settings
 from .engine.settings import Setting, concentration, temperature
+from .engine.style import LINE_STYLES, distinct
 
 
 class ROMKIV(ClampIV):
@@ -63,13 +64,16 @@ class ROMKIV(ClampIV):
         return {"unblocked": result["f_ROMK"][k], "e_k_mV": result["E_K_ROMK"][k] / float(mV)}
 
     MG_COLUMN, GROUP_COLUMN = "mg_i_mM", "k_o_mM"
+    MG_REFERENCE = 0.5  # normal cytoplasmic free Mg, always drawn (docs/reference.md section 2)
 
     def group_label(self, value):
         return f"K$_o$ {value:g} mM"
 
     def plot(self, tables):
         table = tables["main"]
-        k_values = ", ".join(f"{k:g}" for k in table.unique("k_o_mM"))
+        k_all = distinct(table["k_o_mM"])
+        k_values = (", ".join(f"{k:g}" for k in k_all) if len(k_all) <= len(LINE_STYLES)
+                    else f"{min(k_all):g}-{max(k_all):g}")
         return self.plot_family(table, "cell potential re outside (mV)",
                                 "ROMK current (pA, outward +)", "fraction not blocked by Mg$^{2+}$",
                                 f"ROMK I-V, K$_o$ = {k_values} mM", "internal Mg$^{2+}$ block",

@@ -51,7 +51,10 @@ from models.network import (PARAMETERS, SHARED, BurstCriteria, EINetwork, detect
 
 from .engine.framework import Experiment
 from .engine.settings import Setting, UsageError, concentration
-from .engine.style import figure, shade_mg_ranges
+from .engine.style import (MAX_CURVES, MAX_POINTS, columns, distinct, drawn, figure, legend,
+                           marked, mean_sem, row_groups, shade_mg_ranges, spread, subset_note,
+                           thin)
+from .engine.table import Table
 
 #: Network parameters with one value per simulation: they change the wiring or the shared
 #: input table, or are shared constants of all cells (models.network.SHARED).
@@ -65,14 +68,9 @@ RASTER_MG = (0.1, 0.5, 1.2)
 
 
 def network_settings() -> tuple[Setting, ...]:
-    """Settings for every network parameter, in its display unit."""
-    return tuple(
-        Setting.from_parameter(p, maximum=1.0 if p.name in ("p_connect", "U_STD") else None,
-                               # g_AMPA > 0: the external input is counted in units of g_AMPA
-                               exclusive_minimum=p.name in ("p_connect", "C_m_E", "C_m_I",
-                                                            "g_AMPA_E", "g_AMPA_I"),
-                               structural=p.name in STRUCTURAL)
-        for p in PARAMETERS)
+    """Settings for every network parameter, in its display unit, within its declared range
+    (models/network_parameters.py)."""
+    return tuple(Setting.from_parameter(p, structural=p.name in STRUCTURAL) for p in PARAMETERS)
 
 
 class Seizure(Experiment):
@@ -129,7 +127,7 @@ class Seizure(Experiment):
         def runner(conditions):
             values = self.model_values(conditions, fixed)  # every network parameter, Mg_o
             spikes = model.simulate(values.pop("Mg_o"), [int(c["seed"]) for c in conditions],
-                                    fixed["duration"], values)
+                                    fixed["duration"], values, report=self.report())
             transient = self.batch_values(conditions, fixed, ["transient"])["transient"]
             return [self.measure(i, t, n_e, n_i, duration_s, float(transient[k] / second),
                                  criteria)
@@ -169,16 +167,22 @@ class Seizure(Experiment):
 
     def plot(self, tables):
         main = tables["main"]
-        seeds = sorted(main.unique("seed"))
-        scales = main.unique("nmda_scale")
-        first = main.where(seed=seeds[0], nmda_scale=scales[0])
-        available = sorted(first.unique("mg_o_mM"))
+        # every selection is one numpy pass over a table (style.row_groups, masks), not a
+        # Table.where pass over all rows per value
+        seed_of, scale_of, mg_of, burst_of = columns(main, "seed", "nmda_scale", "mg_o_mM",
+                                                     "burst_rate_hz")
+        seeds = sorted(distinct(seed_of))
+        scales = distinct(scale_of)
+        first = np.flatnonzero((seed_of == seeds[0]) & (scale_of == scales[0]))
+        available = sorted(distinct(mg_of[first]))
         shown = []
         for want in RASTER_MG:
             best = min(available, key=lambda m: abs(m - want))
             if best not in shown:
                 shown.append(best)
         fig, axes = figure(3, 3, width=4.0, height=2.6)
+        raster, rate = _keyed(tables.get("raster")), _keyed(tables.get("rate"))
+        left_out = []
         for col in range(3):
             ax_r, ax_p = axes[0][col], axes[1][col]
             if col >= len(shown):
@@ -186,56 +190,111 @@ class Seizure(Experiment):
                 ax_p.axis("off")
                 continue
             where = dict(mg_o_mM=shown[col], seed=seeds[0], nmda_scale=scales[0])
-            _raster_panel(ax_r, tables.get("raster"), where, legend=col == 0)
-            _rate_panel(ax_p, tables.get("rate"), first.where(mg_o_mM=shown[col]), where)
-        _summary_panels(axes[2], main, scales, several_seeds=len(seeds) > 1)
+            left_out += _raster_panel(ax_r, raster, where, legend=col == 0)
+            match = first[mg_of[first] == shown[col]]
+            _rate_panel(ax_p, rate, burst_of[match[0]] if len(match) else None, where)
+        left_out += _summary_panels(axes[2], main, scales, several_seeds=len(seeds) > 1)
+        left_out = _most(left_out)
+        subset_note(fig, left_out, len(main), f"{self.name}.csv (spikes in {self.name}_raster.csv)"
+                    if any("spikes" in part for part in left_out) else f"{self.name}.csv")
         return fig
 
 
-def _raster_panel(ax, raster, where, legend: bool) -> None:
-    """Spikes of the shown cells of one condition, interneurons above pyramidal cells."""
-    part = raster.where(**where) if raster is not None and len(raster) else None
+def _most(parts: list[str]) -> list[str]:
+    """One note part per kind of ``"... of up to M <kind>"`` (one per raster or scale), the
+    one with the largest M; other parts unchanged."""
+    import re
+    out: dict[str, tuple[int, str]] = {}
+    for part in parts:
+        found = re.search(r" of up to (\d+) (.*)$", part)
+        kind, total = (found.group(2), int(found.group(1))) if found else (part, 0)
+        if kind not in out or total > out[kind][0]:
+            out[kind] = (total, part)
+    return [part for _, part in out.values()]
+
+
+def _keyed(table):
+    """``(table, its condition columns as arrays)`` for selections, or None if empty."""
+    if table is None or not len(table):
+        return None
+    return table, dict(zip(("mg_o_mM", "seed", "nmda_scale"),
+                           columns(table, "mg_o_mM", "seed", "nmda_scale")))
+
+
+def _part(keyed, where) -> Table | None:
+    """The rows of a keyed side table whose condition columns equal ``where``."""
+    if keyed is None:
+        return None
+    table, keys = keyed
+    mask = np.ones(len(table), bool)
+    for name, value in where.items():
+        mask &= keys[name] == value
+    return Table([table.rows[k] for k in np.flatnonzero(mask)], table.columns)
+
+
+def _raster_panel(ax, raster, where, legend: bool) -> list[str]:
+    """Spikes of the shown cells of one condition, interneurons above pyramidal cells (a
+    random ``style.MAX_POINTS`` of them if there are more); returns what was left out."""
+    part, left_out = _part(raster, where), []
     if part is not None and len(part):
-        cells, neuron = np.asarray(part["cell"]), part["neuron"]
+        cells, neuron, t = np.asarray(part["cell"]), part["neuron"], part["t_s"]
         offset = neuron - neuron[cells == "I"].min() if np.any(cells == "I") else 0
         y = np.where(cells == "E", neuron, RASTER_CELLS[0] + offset)
+        keep = thin(len(part))
+        if len(keep) < len(part):
+            left_out.append(f"a random {len(keep)} of up to {len(part)} spikes per raster drawn")
         for kind, color in (("E", "tab:red"), ("I", "tab:blue")):
-            sel = cells == kind
-            ax.plot(part["t_s"][sel], y[sel], "|", ms=2, color=color,
+            sel = keep[cells[keep] == kind]
+            ax.plot(t[sel], y[sel], "|", ms=2, color=color,
                     label="pyramidal" if kind == "E" else "interneuron")
     ax.set(title=f"Mg$_o$ = {where['mg_o_mM']:g} mM", ylabel="cell", xlabel="time (s)")
     if legend:
         ax.legend(loc="upper right", markerscale=3)
+    return left_out
 
 
-def _rate_panel(ax, rate, row, where) -> None:
+def _rate_panel(ax, rate, burst_rate, where) -> None:
     """Population rate of one condition, titled with its burst rate."""
-    if rate is not None and len(rate):
-        part = rate.where(**where)
+    part = _part(rate, where)
+    if part is not None:
         ax.plot(part["t_s"], part["rate_hz"], color="k", lw=0.8)
     ax.set(xlabel="time (s)", ylabel="population rate (Hz)",
-           title=f"{row['burst_rate_hz'][0]:.2f} bursts/s" if len(row) else "")
+           title=f"{burst_rate:.2f} bursts/s" if burst_rate is not None else "")
 
 
-def _summary_panels(axes, main, scales, several_seeds: bool) -> None:
-    """Burst rate, firing rate and burst duration against Mg_o, one line per NMDA scale."""
+def _summary_panels(axes, main, scales, several_seeds: bool) -> list[str]:
+    """Burst rate, firing rate and burst duration against Mg_o, one line per NMDA scale (at
+    most ``style.MAX_CURVES``), seeds as dots (at most ``style.MAX_POINTS`` a panel);
+    returns what was left out."""
     ax_b, ax_f, ax_d = axes
-    for scale in scales:
-        part = main.where(nmda_scale=scale)
-        mgs = np.array(sorted(part.unique("mg_o_mM")), float)
-        for ax, column in ((ax_b, "burst_rate_hz"), (ax_f, "rate_hz"), (ax_d, "burst_duration_s")):
-            values = [part.where(mg_o_mM=m)[column] for m in mgs]
-            mean = np.array([np.nanmean(v) if np.any(np.isfinite(v)) else np.nan for v in values])
-            line, = ax.plot(mgs, mean, "o-", label=f"NMDA x {scale:g}")
+    scale_of, mg_of = columns(main, "nmda_scale", "mg_o_mM")
+    by_scale = row_groups(scale_of)
+    shown = spread(scales if len(scales) <= MAX_CURVES else sorted(scales), MAX_CURVES,
+                   keep=(1.0,))
+    left_out = [drawn(len(shown), len(scales), "nmda_scale values")] \
+        if len(shown) < len(scales) else []
+    panels = ((ax_b, "burst_rate_hz"), (ax_f, "rate_hz"), (ax_d, "burst_duration_s"))
+    values_of = dict(zip((c for _, c in panels), columns(main, *(c for _, c in panels))))
+    for scale in shown:
+        part = by_scale[(scale,)]
+        dots = part[thin(len(part), MAX_POINTS // len(shown))]  # at most MAX_POINTS a panel
+        if several_seeds and len(dots) < len(part):
+            left_out.append(f"a random {len(dots)} of up to {len(part)} seed dots per NMDA "
+                            "scale drawn")
+        for ax, column in panels:
+            mgs, mean, _ = mean_sem(mg_of[part], values_of[column][part])  # nan: no finite value
+            line, = ax.plot(mgs, mean, marked(len(mgs)) + "-", label=f"NMDA x {scale:g}")
             if several_seeds:
-                ax.plot(part["mg_o_mM"], part[column], ".", color=line.get_color(), alpha=0.4)
+                ax.plot(mg_of[dots], values_of[column][dots], ".", color=line.get_color(),
+                        alpha=0.4)
     for ax in axes:
         shade_mg_ranges(ax, label=ax is ax_b)
         ax.set_xlabel("extracellular Mg$^{2+}$ (mM)")
     ax_b.set(ylabel="population bursts per s", title="burst rate")
     ax_f.set(ylabel="mean firing rate (Hz)", title="firing rate")
     ax_d.set(ylabel="mean burst duration (s)", title="burst duration")
-    ax_b.legend(loc="center right")
+    legend(ax_b, loc="center right")
+    return left_out
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ class VoltageClamp:
         """The clamped compartments (:meth:`build_group`)."""
         return self.build_group()
 
-    def run(self, environment: Mapping[str, Quantity | Sequence]) -> dict[str, np.ndarray]:
+    def run(self, environment: Mapping[str, Quantity | Sequence],
+            report=None) -> dict[str, np.ndarray]:
         """Clamp at the given per-neuron environment; return current and recordables.
 
         Parameters
@@ -72,6 +73,10 @@ class VoltageClamp:
             Values (scalars or arrays of length ``n``, with units) for every
             environment variable the channel uses, and optionally for any of
             the channel's parameters.
+        report : callable, optional
+            A Brian2 report callable, ``report(elapsed, completed, start,
+            duration)``, passed to ``Network.run`` (called at the start and end
+            of the run and at most once per second of wall time in between).
 
         Returns
         -------
@@ -93,7 +98,7 @@ class VoltageClamp:
         for key, value in present.items():  # swept channel parameters win over defaults
             if key not in ENVIRONMENT:
                 setattr(group, key, value)
-        self._network.run(self.settle)
+        self._network.run(self.settle, report=report, report_period=1000 * ms)
         # Reading subexpressions evaluates them with numpy: a diverged clamp gives NaN/inf,
         # which the caller reports (one line), so numpy's warnings are not printed as well.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -282,7 +282,8 @@ class EINetwork:
 
     def simulate(self, mg_o, seeds: Sequence[int], duration: Quantity,
                  values: Mapping[str, Sequence[float] | float] | None = None,
-                 p_connect: float | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+                 p_connect: float | None = None,
+                 report=None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Run all blocks; return per block (local neuron index, spike time in s).
 
         Parameters
@@ -299,6 +300,10 @@ class EINetwork:
             block.
         p_connect : float, optional
             Connection probability (same for all blocks).
+        report : callable, optional
+            A Brian2 report callable, ``report(elapsed, completed, start,
+            duration)``, passed to ``Network.run`` (called at the start and end
+            of the run and at most once per second of wall time in between).
         """
         nb, n = self.n_blocks, self.n
         mg = in_display_unit(mg_o, mM)
@@ -324,7 +329,8 @@ class EINetwork:
         monitor = SpikeMonitor(group, name=f"{self.name}_spikes")
         net = Network(group, *synapses, monitor)
         net.run(duration, namespace={"ext_input": ext, **self.namespace(), **shared,
-                                     **self.step_means(shared["tau_AHP"])})
+                                     **self.step_means(shared["tau_AHP"])},
+                report=report, report_period=1 * second)
         i_all = np.asarray(monitor.i[:], dtype=np.int64)
         t_all = np.asarray(monitor.t[:] / second)
         out = []

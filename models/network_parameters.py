@@ -20,13 +20,35 @@ from __future__ import annotations
 
 from brian2 import Hz, amp, ms, mV, nF, nS, pA
 
-from channels.base import Channel, Parameter
+from channels.base import (POTENTIAL_MV, SYNAPSE_CONDUCTANCE_NS, TIME_CONSTANT_MS, Channel,
+                           Parameter)
 from channels.citations import BRUNEL_WANG_2001 as BW
 
 W02 = "Wang 2002 Neuron 36:955 (values of Brian2's Wang_2002 example)"
 TM = "Tsodyks & Markram 1997 PNAS 94:719; Tsodyks, Uziel & Markram 2000 J Neurosci 20:RC50"
 BG = "Brette & Gerstner 2005 J Neurophysiol 94:3637 (regular-spiking fit)"
 TUNED = "chosen here: asynchronous at 1-1.2 mM, bursts at <= 0.2 mM Mg_o"
+
+#: Allowed ranges of the network's parameters (keyword arguments of Parameter).
+CAPACITANCE_NF = dict(
+    minimum=0.001, maximum=100.0,
+    bounds_reason="1 pF (1 uF/cm2 on 100 um2, smaller than any neuron) to 100 nF, far above "
+                  "the largest neurons (a few nF); > 0, since the membrane equation divides by it")
+LEAK_NS = dict(
+    minimum=0.0, maximum=1e5,
+    bounds_reason="0 (no leak) to 100 uS, an input resistance of 10 kOhm, a thousand times "
+                  "below any neuron's")
+REFRACTORY_MS = dict(
+    minimum=0.0, maximum=100.0,
+    bounds_reason="0 (none) to 100 ms; absolute refractory periods are 1-5 ms")
+ADAPTATION_PA = dict(
+    minimum=0.0, maximum=10000.0,
+    bounds_reason="0 (no adaptation) to 10 nA per spike, over 100 times the regular-spiking fit")
+#: Recurrent and external AMPA conductances: > 0, the external input is counted in them.
+AMPA_NS = {**SYNAPSE_CONDUCTANCE_NS, "exclusive_minimum": True,
+           "bounds_reason": "> 0 (the external input is counted in units of the AMPA "
+                            "conductance) to 1 uS, a hundred times the largest unitary "
+                            "synaptic conductances (0.1-10 nS)"}
 
 
 class Adaptation(Channel):
@@ -51,8 +73,10 @@ class Adaptation(Channel):
     reference = BG
     uses = ()
     parameters = (
-        Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike", BG),
-        Parameter("tau_AHP", 144 * ms, ms, "decay time constant of the adaptation current", BG),
+        Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike", BG,
+                  **ADAPTATION_PA),
+        Parameter("tau_AHP", 144 * ms, ms, "decay time constant of the adaptation current", BG,
+                  **TIME_CONSTANT_MS),
     )
     recordables = ("w_AHP",)
 
@@ -74,43 +98,56 @@ class Adaptation(Channel):
 
 #: Network parameters besides the channels' kinetics; names are settings of ``seizure``.
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("C_m_E", 0.5 * nF, nF, "membrane capacitance, pyramidal cell", BW),
-    Parameter("C_m_I", 0.2 * nF, nF, "membrane capacitance, interneuron", BW),
-    Parameter("g_L_E", 25 * nS, nS, "leak conductance, pyramidal cell", BW),
-    Parameter("g_L_I", 20 * nS, nS, "leak conductance, interneuron", BW),
-    Parameter("E_L", -70 * mV, mV, "leak reversal (resting) potential", BW),
-    Parameter("V_th", -50 * mV, mV, "spike threshold", BW),
-    Parameter("V_reset", -55 * mV, mV, "reset potential", BW),
-    Parameter("tau_ref_E", 2 * ms, ms, "refractory period, pyramidal cell", BW),
-    Parameter("tau_ref_I", 1 * ms, ms, "refractory period, interneuron", BW),
+    Parameter("C_m_E", 0.5 * nF, nF, "membrane capacitance, pyramidal cell", BW,
+              **CAPACITANCE_NF),
+    Parameter("C_m_I", 0.2 * nF, nF, "membrane capacitance, interneuron", BW, **CAPACITANCE_NF),
+    Parameter("g_L_E", 25 * nS, nS, "leak conductance, pyramidal cell", BW, **LEAK_NS),
+    Parameter("g_L_I", 20 * nS, nS, "leak conductance, interneuron", BW, **LEAK_NS),
+    Parameter("E_L", -70 * mV, mV, "leak reversal (resting) potential", BW, **POTENTIAL_MV),
+    Parameter("V_th", -50 * mV, mV, "spike threshold", BW, **POTENTIAL_MV),
+    Parameter("V_reset", -55 * mV, mV, "reset potential", BW, **POTENTIAL_MV),
+    Parameter("tau_ref_E", 2 * ms, ms, "refractory period, pyramidal cell", BW, **REFRACTORY_MS),
+    Parameter("tau_ref_I", 1 * ms, ms, "refractory period, interneuron", BW, **REFRACTORY_MS),
     Parameter("p_connect", 0.2, 1, "connection probability between any two cells",
-              "chosen here; in-degree 0.2 N as in many sparse cortical models", uncertain=True),
+              "chosen here; in-degree 0.2 N as in many sparse cortical models", uncertain=True,
+              minimum=0.0, exclusive_minimum=True, maximum=1.0,
+              bounds_reason="a probability, at most 1; > 0, since the per-synapse conductances "
+                            "are scaled by 1/(p_connect N)"),
     Parameter("g_AMPA_E", 0.104 * 4 * nS, nS, "recurrent AMPA conductance per synapse onto a pyramidal cell",
-              W02 + ": 0.104 nS x 800/in-degree", uncertain=True),
+              W02 + ": 0.104 nS x 800/in-degree", uncertain=True, **AMPA_NS),
     Parameter("g_AMPA_I", 0.081 * 4 * nS, nS, "recurrent AMPA conductance per synapse onto an interneuron",
-              W02 + ": 0.081 nS x 800/in-degree", uncertain=True),
+              W02 + ": 0.081 nS x 800/in-degree", uncertain=True, **AMPA_NS),
     Parameter("g_NMDA_E", 0.61 * nS, nS, "NMDA conductance per synapse onto a pyramidal cell "
               "(peak of one event, dual-exponential gating)",
               TUNED + "; 0.37 x (" + W02 + ": 0.327 nS x 800/in-degree); Brunel-Wang gating "
-              "peaks at s = 0.59 per event, dual_exp at 1", uncertain=True),
+              "peaks at s = 0.59 per event, dual_exp at 1", uncertain=True,
+              **SYNAPSE_CONDUCTANCE_NS),
     Parameter("g_NMDA_I", 0.3 * nS, nS, "NMDA conductance per synapse onto an interneuron",
               TUNED + "; 0.29 x (" + W02 + ": 0.258 nS x 800/in-degree): fast-spiking "
               "interneurons have a low NMDA/AMPA ratio (Wang & Gao 2009 Neuropsychopharmacology "
-              "34:2028)", uncertain=True),
+              "34:2028)", uncertain=True, **SYNAPSE_CONDUCTANCE_NS),
     Parameter("g_GABA_E", 1.25 * 4 * nS, nS, "GABA-A conductance per synapse onto a pyramidal cell",
-              W02 + ": 1.25 nS x 200/in-degree", uncertain=True),
+              W02 + ": 1.25 nS x 200/in-degree", uncertain=True, **SYNAPSE_CONDUCTANCE_NS),
     Parameter("g_GABA_I", 0.973 * 4 * nS, nS, "GABA-A conductance per synapse onto an interneuron",
-              W02 + ": 0.973 nS x 200/in-degree", uncertain=True),
-    Parameter("g_ext_E", 2.08 * nS, nS, "external AMPA conductance per input spike, pyramidal cell", BW),
-    Parameter("g_ext_I", 1.62 * nS, nS, "external AMPA conductance per input spike, interneuron", BW),
+              W02 + ": 0.973 nS x 200/in-degree", uncertain=True, **SYNAPSE_CONDUCTANCE_NS),
+    Parameter("g_ext_E", 2.08 * nS, nS, "external AMPA conductance per input spike, pyramidal cell", BW,
+              **SYNAPSE_CONDUCTANCE_NS),
+    Parameter("g_ext_I", 1.62 * nS, nS, "external AMPA conductance per input spike, interneuron", BW,
+              **SYNAPSE_CONDUCTANCE_NS),
     Parameter("nu_ext", 2.4 * 1000 * Hz, Hz, "total external Poisson input rate per cell",
-              BW + ": 800 inputs x 3 Hz"),
-    Parameter("U_STD", 0.5, 1, "fraction of synaptic resources used per spike (E synapses)", TM),
-    Parameter("tau_rec_STD", 800 * ms, ms, "recovery time constant of synaptic resources", TM),
-    Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike, pyramidal cell", BG),
+              BW + ": 800 inputs x 3 Hz", minimum=0.0, maximum=1e5,
+              bounds_reason="0 (no input) to 100 kHz: 10 000 synapses, a cortical cell's whole "
+                            "input, at 10 Hz each"),
+    Parameter("U_STD", 0.5, 1, "fraction of synaptic resources used per spike (E synapses)", TM,
+              minimum=0.0, maximum=1.0, bounds_reason="a fraction: 0 to 1"),
+    Parameter("tau_rec_STD", 800 * ms, ms, "recovery time constant of synaptic resources", TM,
+              **TIME_CONSTANT_MS),
+    Parameter("b_AHP", 80.5 * pA, pA, "adaptation current added per spike, pyramidal cell", BG,
+              **ADAPTATION_PA),
     Parameter("tau_AHP", 300 * ms, ms, "decay time constant of the adaptation current",
               TUNED + "; slower than " + BG + " (144 ms), within the range of Ca-activated "
-              "AHP currents (Liu & Wang 2001 J Comput Neurosci 10:25)", uncertain=True),
+              "AHP currents (Liu & Wang 2001 J Comput Neurosci 10:25)", uncertain=True,
+              **TIME_CONSTANT_MS),
 )
 _BY_NAME = {p.name: p for p in PARAMETERS}
 

@@ -140,9 +140,13 @@ DRX = "Destexhe, Rudolph, Fellous & Sejnowski 2001 Neuroscience 107:13"
 #: the divalent surface-charge screening.
 MODEL_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("C_m", 1 * uF / cm ** 2 * RS_AREA, pF, "membrane capacitance (1 uF/cm2 x area)",
-              POSPISCHIL + ": cm = 1 uF/cm2 " + AREA_NOTE, uncertain=True),
+              POSPISCHIL + ": cm = 1 uF/cm2 " + AREA_NOTE, uncertain=True,
+              minimum=1.0, maximum=1e5,
+              bounds_reason="1 pF (1 uF/cm2 on 100 um2, smaller than any neuron) to 100 nF, "
+                            "far above the largest neurons (a few nF)"),
     Parameter("surface_charge", 0.0, 1, "divalent surface-charge shift of gating on (1) or off (0)",
-              "off by default; Hille, Woodhull & Shapiro 1975 when on"),
+              "off by default; Hille, Woodhull & Shapiro 1975 when on", minimum=0.0,
+              maximum=1.0, bounds_reason="a switch: 0 off, 1 on (values between scale the shift)"),
 ) + SURFACE_PARAMETERS
 
 #: Values of the channels in this cell where they differ from the channel defaults.

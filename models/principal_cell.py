@@ -88,7 +88,7 @@ import numpy as np
 from brian2 import (Equations, Network, NeuronGroup, Quantity, kelvin, mM, ms, mV, nliter,
                     pmole, second, ufarad, uS)
 
-from channels.base import Parameter, unit_string
+from channels.base import TUBULE_CONDUCTANCE_US, Parameter, unit_string
 from channels.constants import BODY_TEMPERATURE, F_OVER_R_TEXT, FARADAY_C_PER_MOL, FARADAY_TEXT
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
@@ -115,46 +115,68 @@ class ApicalROMK(ROMK):
             meaning="apical ROMK conductance per mm of collecting duct at saturating luminal K",
             source="chosen so that baseline K+ secretion lies in the 5-30 pmol/min/mm of "
                    f"perfused rat CCD ({TOMITA}; docs/reference.md section 4); ~400 principal "
-                   "cells/mm x ~8 nS", uncertain=True),
+                   "cells/mm x ~8 nS", uncertain=True, **TUBULE_CONDUCTANCE_US),
     ) + tuple(p for p in ROMK.parameters if p.name != "g_ROMK")
 
 
+#: Allowed range (uF) of the numerical relaxation capacitances.
+RELAXATION_UF = dict(
+    minimum=0.5, maximum=100.0,
+    bounds_reason="numerical: below about 0.3 uF the potentials outrun the 50 ms forward-Euler "
+                  "step and diverge; at 100 uF they take ~10 s to relax, well within the "
+                  "default 300 s; the steady state does not depend on the value")
 #: Parameters of the principal cell besides its channels'.
 CELL_PARAMETERS: tuple[Parameter, ...] = (
     Parameter("Jmax_pump", 1.6 * pmole / second, pmole / second,
               "maximal Na/K-ATPase cycle rate per mm of collecting duct (1 pmol/s = 60 pmol/min)",
               f"pump form from {WEINSTEIN}; value chosen for cell Na+ 10-20 mM at the "
-              "baseline Na+ absorption", uncertain=True),
+              "baseline Na+ absorption", uncertain=True, minimum=0.0, maximum=100.0,
+              bounds_reason="0 (ouabain) to 100 pmol/s = 6000 pmol/min per mm, more Na+ than "
+                            "any tubule segment transports"),
     Parameter("Km_Mg_pump", 0.0 * mM, mM,
               "cytoplasmic Mg2+ of half-maximal pump rate (Mg-ATP is the substrate); 0 = no "
               "Mg dependence", "qualitative: the pump runs on Mg-ATP (docs/reference.md section 4); "
-              "off by default", uncertain=True),
+              "off by default", uncertain=True, minimum=0.0, maximum=100.0,
+              bounds_reason="0 (no Mg dependence) to 100 mM, far above the sub-millimolar "
+                            "Mg-ATP affinity of the Na/K-ATPase"),
     Parameter("Mgref_pump", 0.5 * mM, mM, "cytoplasmic Mg2+ at which the pump runs at Jmax_pump",
-              "intracellular free Mg about 0.5 mM (docs/reference.md section 2)"),
+              "intracellular free Mg about 0.5 mM (docs/reference.md section 2)",
+              minimum=0.0, exclusive_minimum=True, maximum=100.0,
+              bounds_reason="> 0 (the rate is normalised by Km_Mg_pump/Mgref_pump); at most "
+                            "100 mM, above any cytoplasmic free Mg2+"),
     Parameter("g_Cl_b", 2.0 * uS, uS, "basolateral Cl- conductance per mm",
               f"basolateral Cl- exit of principal cells ({WEINSTEIN}); value uncertain",
-              uncertain=True),
+              uncertain=True, **TUBULE_CONDUCTANCE_US),
     Parameter("g_Na_b", 0.05 * uS, uS,
               "basolateral Na+ entry (NHE1, Na-coupled transport) lumped as a leak, per mm",
               "small (Na entry ~5 % of ENaC's at baseline); keeps cell Na defined when ENaC "
-              "is blocked (amiloride) [uncertain]", uncertain=True),
+              "is blocked (amiloride) [uncertain]", uncertain=True, **TUBULE_CONDUCTANCE_US),
     Parameter("g_para", 4.0 * uS, uS, "paracellular (shunt) conductance per mm of tubule",
               "chosen for a lumen-negative transepithelial potential of -10 to -40 mV "
-              "(docs/reference.md section 4)", uncertain=True),
+              "(docs/reference.md section 4)", uncertain=True, **TUBULE_CONDUCTANCE_US),
     Parameter("W_cell", 0.6 * nliter, nliter, "principal-cell water volume per mm of tubule",
               "derived: CCD epithelium ~0.9 nl/mm (outer/inner diameter 40/20 um), "
-              "principal cells about 2/3 of it", uncertain=True),
+              "principal cells about 2/3 of it", uncertain=True, minimum=0.05, maximum=10.0,
+              bounds_reason="0.05 nl (a twelfth of the baseline) to 10 nl: a 1-mm tubule of 100 "
+                            "um outer diameter, wider than any collecting duct, holds 7.9 nl"),
     Parameter("A_imp", 140.0 * mM, mM, "impermeant intracellular anion (one charge each)",
               "chosen so that cell Na + K is about 145 mM (cell K about 145 mM, docs/reference.md "
-              "section 3)", uncertain=True),
-    Parameter("Na_blood", 140.0 * mM, mM, "plasma (peritubular) Na+", "normal plasma Na+"),
-    Parameter("Cl_blood", 110.0 * mM, mM, "plasma (peritubular) Cl-", "normal plasma Cl-"),
+              "section 3)", uncertain=True, minimum=0.0, maximum=300.0,
+              bounds_reason="0 to 300 mM, the whole osmolarity of the cell (~300 mOsm)"),
+    Parameter("Na_blood", 140.0 * mM, mM, "plasma (peritubular) Na+", "normal plasma Na+",
+              minimum=0.0, exclusive_minimum=True, maximum=300.0,
+              bounds_reason="> 0 (the basolateral Na+ Nernst potential needs it); at most 300 "
+                            "mM, twice normal plasma Na+"),
+    Parameter("Cl_blood", 110.0 * mM, mM, "plasma (peritubular) Cl-", "normal plasma Cl-",
+              minimum=0.0, exclusive_minimum=True, maximum=300.0,
+              bounds_reason="> 0 (the Cl- Nernst potential needs it); at most 300 mM, nearly "
+                            "three times normal plasma Cl-"),
     Parameter("C_cell", 1.0 * ufarad, ufarad,
               "relaxation capacitance of the cell node (numerical; steady state independent)",
-              "numerical choice: potentials relax in ~0.1 s"),
+              "numerical choice: potentials relax in ~0.1 s", **RELAXATION_UF),
     Parameter("C_lumen", 1.0 * ufarad, ufarad,
               "relaxation capacitance of the lumen node (numerical; steady state independent)",
-              "numerical choice: potentials relax in ~0.1 s"),
+              "numerical choice: potentials relax in ~0.1 s", **RELAXATION_UF),
 )
 
 def _unit_text(value) -> str:
@@ -299,7 +321,8 @@ class PrincipalCell:
     # -- running --------------------------------------------------------------
     def run(self, group, per_unit: Mapping[str, Quantity],
             duration: Quantity = 30 * 60 * second,
-            initial: Mapping[str, Quantity] | None = None) -> dict[str, np.ndarray]:
+            initial: Mapping[str, Quantity] | None = None,
+            report=None) -> dict[str, np.ndarray]:
         """Integrate every unit of ``group`` from :data:`INITIAL` for ``duration``; return the end state.
 
         Parameters
@@ -315,6 +338,10 @@ class PrincipalCell:
             Relaxation time; the default reaches relative imbalances below 1e-6.
         initial : mapping, optional
             Initial states overriding :data:`INITIAL`.
+        report : callable, optional
+            A Brian2 report callable, ``report(elapsed, completed, start,
+            duration)``, passed to ``Network.run`` (called at the start and end
+            of the run and at most once per second of wall time in between).
 
         Returns
         -------
@@ -333,7 +360,7 @@ class PrincipalCell:
             setattr(group, key, value)
         if id(group) not in self._networks:
             self._networks[id(group)] = Network(group)
-        self._networks[id(group)].run(duration)
+        self._networks[id(group)].run(duration, report=report, report_period=1 * second)
         return self.read(group)
 
     @staticmethod

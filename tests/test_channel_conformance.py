@@ -17,6 +17,11 @@ current ``I_<name>`` is outward positive, ``I = g (V - E)``; ``initial_states``
 is the steady state in an environment; ``current_states`` are the states at
 which the Brian2 current equals the numpy ``current`` (steady state, or the
 gate fully open for ligand-gated channels).
+
+Declared ranges: every parameter of every channel, and every Parameter anywhere in
+channels/ and models/, declares a finite allowed range in its unit with a one-line
+reason and its default inside; every setting of every registered experiment is a
+choice or has a finite minimum and maximum, with its default and quick values inside.
 """
 from __future__ import annotations
 
@@ -208,6 +213,74 @@ def test_reference_and_parameters(cls):
             assert get_dimensions(p.value) is DIMENSIONLESS, f"{p.name}: {p.value!r} is not dimensionless"
         assert np.isfinite(p.magnitude()), f"{p.name}: value {p.value!r}"
     assert set(cls.uses) <= set(ENVIRONMENT), f"{cls.__name__} uses {cls.uses}"
+
+
+def bounds_problem(p: Parameter) -> str | None:
+    """Why parameter ``p`` does not declare a usable range, or None if it does: finite
+    ``minimum < maximum`` in its unit, a one-line reason, and the default inside."""
+    lo, hi = p.minimum, p.maximum
+    if lo is None or hi is None:
+        return f"{p.name}: no minimum and maximum declared (Parameter(..., minimum=, maximum=))"
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        return f"{p.name}: range {lo!r} to {hi!r} is not a finite interval"
+    if not p.bounds_reason.strip() or "\n" in p.bounds_reason:
+        return f"{p.name}: no one-line bounds_reason saying why the range is {p.allowed()}"
+    value = p.magnitude()
+    if not ((value > lo if p.exclusive_minimum else value >= lo) and value <= hi):
+        return f"{p.name}: default {value:g} is outside its own range {p.allowed()}"
+    return None
+
+
+@by_class
+def test_parameters_declare_their_allowed_range(cls):
+    """Every parameter declares a finite allowed range in its unit with a reason, and its
+    default lies inside: its setting (``--set NAME=VALUE``) refuses what is outside."""
+    problems = [why for p in cls.parameters if (why := bounds_problem(p))]
+    assert not problems, "; ".join(problems)
+
+
+def test_registry_parameters_of_models_declare_their_allowed_range():
+    """The same for every Parameter declared anywhere in channels/ and models/ (module
+    constants such as the network's PARAMETERS, classes' ``parameters``)."""
+    import importlib
+
+    import models
+    found: dict[str, Parameter] = {}
+    for package in (channels, models):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            values = list(vars(module).values())
+            values += [getattr(obj, "parameters", ()) for obj in values if inspect.isclass(obj)]
+            for value in values:
+                items = value if isinstance(value, (tuple, list)) else (value,)
+                for p in items:
+                    if isinstance(p, Parameter):
+                        found[f"{module.__name__}.{p.name}"] = p
+    assert len(found) > 50
+    problems = [f"{where}: {why}" for where, p in found.items() if (why := bounds_problem(p))]
+    assert not problems, "; ".join(problems)
+
+
+def _experiment_names() -> list[str]:
+    from experiments import experiments
+    return list(experiments())
+
+
+@pytest.mark.parametrize("name", _experiment_names())
+def test_experiment_settings_declare_finite_bounds(name):
+    """Every setting of every registered experiment (its own, its channels' parameters,
+    ``replicates``) is a choice or has a finite minimum and maximum, and its default and
+    quick values parse within them."""
+    from experiments import get_experiment
+    for setting in get_experiment(name).all_settings().values():
+        if setting.choices is None:
+            lo, hi = setting.minimum, setting.maximum
+            assert lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi), (
+                f"{name}: setting {setting.name} allows {setting.allowed()}; declare a finite "
+                "minimum and maximum")
+        for values in (setting.default, setting.quick or ()):
+            if values:
+                setting.parse(list(values), "declared")  # UsageError if out of range
 
 
 @by_variant

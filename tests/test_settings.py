@@ -82,12 +82,14 @@ def test_ranges():
     assert values[0] == 0.0 and values[-1] == 2.0
     assert read(V, "-100:40:8") == pytest.approx(tuple(-100 + 20 * k for k in range(8)))
     assert read(MG, "100uM:1mM:10") == pytest.approx(tuple(0.1 * k for k in range(1, 11)))
-    assert read(MG, "0.5:1:1") == (0.5,)
+    assert read(MG, "0.5:0.5:1") == (0.5,)  # one point: start == stop
+    assert read(MG, "500uM:0.5mM:1") == pytest.approx((0.5,))  # equal after conversion
 
 
 @pytest.mark.parametrize("raw, why", [
     ("0:2", "start:stop:count"), ("0:2:x", "count"), ("0:2:0", "count"), ("0:2:2.5", "count"),
     ("1:2:3:4", "start:stop:count"), ("-1:2:3", "out of range"),
+    ("0:1:1", "1-point range needs start == stop"), ("0.5:1:1", "or use a count >= 2"),
 ])
 def test_bad_ranges(raw, why):
     """Malformed ranges and ranges leaving the bounds are refused."""
@@ -227,6 +229,15 @@ def test_quantities_and_arrays_are_accepted():
     assert read(V, np.array([-80.0, -40.0]) * mV) == pytest.approx((-80.0, -40.0))
     assert "does not measure the same" in error_of(MG, 5 * mV)
     assert "out of range" in error_of(MG, -1 * mM)
+
+
+def test_long_values_are_cut_in_error_lines():
+    """An error line repeats at most about 80 characters of a value, with an ellipsis and the
+    value's length: a 100000-character value, bad as a whole or in one item."""
+    for raw in ("0," * 50_000, "x" * 100_000, "1" * 99_999 + "x", "0:1:" + "9" * 99_996):
+        message = error_of(MG, raw)
+        assert len(message) < 400, message[:500]
+        assert "...' (100000 characters)" in message
 
 
 def test_allowed_text():

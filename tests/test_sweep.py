@@ -178,6 +178,21 @@ def test_crash_names_conditions_and_resume_recomputes_only_missing(tmp_path):
     assert csv(resumed) == reference
 
 
+def test_a_failure_before_any_batch_finished_leaves_nothing(tmp_path):
+    """The only batch fails (a bug in an experiment, say): the message names the failing
+    conditions and the error, does not advise --resume (it could not help), and no folder
+    of unfinished batches is left."""
+    from brian2 import mV
+    CountingIV.fail_when_v = -40.0 * mV
+    plan = plan_of(CountingIV, SMALL)
+    with pytest.raises(SweepError) as error:
+        execute(plan, tmp_path, progress=False)
+    message = str(error.value)
+    assert "conditions 1-10 of 10" in message and "mg_o_mM=0 v_mV=-80" in message
+    assert "nothing was kept" in message and "--resume" not in message
+    assert not partial_dir(plan, tmp_path).exists() and list(tmp_path.iterdir()) == []
+
+
 def test_resume_after_deleted_batch_files_and_new_batch_size(tmp_path):
     """Deleted batch files are recomputed, kept ones reused, whatever the new batch size."""
     plan = plan_of(CountingIV, SMALL, batch_size=2)

@@ -91,7 +91,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         assert open(src).read() == "new\n"  # the full text was in the temporary file
         raise OSError("disk full")
     monkeypatch.setattr(table_module.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(table_module.OutputError, match=r"cannot write .*result\.csv': disk full"):
         atomic_write_text(path, "new\n")
     monkeypatch.undo()
     assert path.read_text() == "old\n"

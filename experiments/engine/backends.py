@@ -11,10 +11,17 @@ workers one thread each. Local workers share the Cython cache: Brian2's
 file lock per compiled module, so two workers needing the same code compile
 it once. ``HYPOMAG_CYTHON_CACHE=DIR`` moves the cache, for example to a
 node-local disk on a cluster.
+
+A Dask cluster needs nothing but hypomag installed on its scheduler and
+workers: :class:`DaskBackend` registers a worker plugin
+(:class:`DaskWorkerSetup`) that imports Brian2 on each worker's main thread
+and takes Brian2's SIGINT handler away there, so a worker runs every batch to
+completion or fails it, never returns one cut short (Brian2 installs a signal
+handler on import, which a thread other than the main one may not do; see
+:func:`~experiments.engine.batch.import_brian2`).
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from typing import Any, Iterator
@@ -34,10 +41,18 @@ class SerialBackend:
         self.target = target
 
     def submit_all(self, experiment_name, batches: dict[Any, tuple]) -> Iterator[tuple[Any, Any]]:
-        """Yield ``(key, rows or exception)`` for every batch, as they finish."""
+        """Yield ``(key, rows or exception)`` for every batch, as they finish.
+
+        A batch reports its progress to this process's listener directly; while
+        it runs, the listener also redraws every second (its clock moves on
+        while Brian2 compiles).
+        """
+        from . import progress
         for index, (fixed, conditions) in batches.items():
             try:
-                yield index, run_batch(experiment_name, fixed, conditions, self.target)
+                with progress.ticking():
+                    rows = run_batch(experiment_name, fixed, conditions, self.target)
+                yield index, rows
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # reported with the batch's conditions
@@ -59,10 +74,9 @@ def worker_start_method() -> str:
     ``HYPOMAG_START_METHOD=spawn`` (or ``fork``) overrides the choice.
     """
     import multiprocessing
-    chosen = os.environ.get("HYPOMAG_START_METHOD")
+    from .environment import setting
+    chosen = setting("HYPOMAG_START_METHOD")
     if chosen:
-        if chosen not in ("fork", "spawn"):
-            raise UsageError(f"HYPOMAG_START_METHOD={chosen!r}: allowed: fork, spawn")
         return chosen
     if (sys.platform.startswith("linux") and threading.active_count() == 1
             and "fork" in multiprocessing.get_all_start_methods()):
@@ -70,13 +84,37 @@ def worker_start_method() -> str:
     return "spawn"
 
 
-def _worker_started() -> None:
+#: In a worker process of :class:`ProcessBackend`: the queue to the parent's progress display.
+_EVENTS = None
+
+
+def _worker_started(events=None) -> None:
     """Initializer of a worker process: no simulation inherited from the parent, and
     Ctrl-C ignored: Brian2's own handler would end a running batch early and return
-    it as if complete; the parent process stops the sweep instead."""
+    it as if complete; the parent process stops the sweep instead. ``events`` is the
+    queue that carries progress events to the parent."""
     import signal
+    global _EVENTS
     _RUNNERS.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _EVENTS = events
+    if events is not None:
+        events.cancel_join_thread()  # a worker never waits for the parent to read at exit
+
+
+def _send_event(key, text) -> None:
+    """A progress event of a worker's batch, to the parent (lost if the queue is gone)."""
+    try:
+        _EVENTS.put_nowait((key, text))
+    except Exception:  # progress is never worth failing a batch for
+        pass
+
+
+def _worker_batch(report: bool, *args):
+    """:func:`run_batch` in a worker; with ``report``, its progress goes to the parent."""
+    from . import progress
+    with progress.listening(_send_event if report and _EVENTS is not None else None):
+        return run_batch(*args)
 
 
 class ProcessBackend(SerialBackend):
@@ -84,6 +122,8 @@ class ProcessBackend(SerialBackend):
 
     The processes start at once (:func:`worker_start_method` says how); each
     builds and keeps its own simulation and shares the on-disk Cython cache.
+    A queue, handed to each worker when it starts, carries the progress of
+    their batches (phase, simulated time) to this process's bar.
     """
 
     name = "processes"
@@ -96,27 +136,54 @@ class ProcessBackend(SerialBackend):
         self.start_method = start_method or worker_start_method()
         if self.start_method == "fork":
             configure_brian(target)  # imports Brian2 here, once, for every worker
+        context = multiprocessing.get_context(self.start_method)
+        #: progress events of the workers' batches (:mod:`experiments.engine.progress`)
+        self.events = context.Queue()
         self.pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context(self.start_method),
-            initializer=_worker_started)
+            max_workers=workers, mp_context=context,
+            initializer=_worker_started, initargs=(self.events,))
         if self.start_method == "fork":
             # a first task forks every worker now, while this process has one thread
             self.pool.submit(int).result()
 
     def submit_all(self, experiment_name, batches):
+        """As :meth:`SerialBackend.submit_all`; while waiting, passes the workers' progress
+        events to this process's listener (workers report only if someone listens)."""
         import concurrent.futures
-        futures = {self.pool.submit(run_batch, experiment_name, fixed, conditions, self.target): index
+        from . import progress
+        report = progress.listener() is not None
+        futures = {self.pool.submit(_worker_batch, report, experiment_name, fixed, conditions,
+                                    self.target): index
                    for index, (fixed, conditions) in batches.items()}
+        pending = set(futures)
         try:
-            for future in concurrent.futures.as_completed(futures):
-                exc = future.exception()
-                yield futures[future], exc if exc is not None else future.result()
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED)
+                self._drain()
+                if not done:
+                    progress.tick()
+                for future in sorted(done, key=futures.__getitem__):
+                    exc = future.exception()
+                    yield futures[future], exc if exc is not None else future.result()
+            self._drain()
         except KeyboardInterrupt:
             self.stop()
             raise
         finally:
             for future in futures:
                 future.cancel()
+
+    def _drain(self) -> None:
+        """Pass the progress events that arrived from the workers to this process's listener."""
+        import queue
+        from . import progress
+        while True:
+            try:
+                key, text = self.events.get_nowait()
+            except (queue.Empty, OSError, ValueError, EOFError):
+                return
+            progress.forward(key, text)
 
     def stop(self) -> None:
         """End the workers at once (an interrupted sweep keeps none of their running batches)."""
@@ -129,15 +196,148 @@ class ProcessBackend(SerialBackend):
 
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)
+        self.events.close()
+
+
+#: Seconds a scheduler's host has to accept the connection, then the scheduler to
+#: answer Dask's handshake. A refused connection or an unknown host fails at once.
+CONNECT_TIMEOUT = 10
+
+#: Address schemes of Dask whose location is HOST:PORT over TCP.
+_TCP_SCHEMES = ("tcp", "tls", "ws", "wss")
+
+_ALLOWED_ADDRESS = ("allowed: the address of a running Dask scheduler, such as "
+                    "tcp://HOST:8786 (its 'Scheduler at:' line)")
+
+
+def scheduler_address(address) -> str:
+    """``address`` (``--scheduler``) once a Dask scheduler answers there; else a
+    :class:`UsageError`, at once for an empty value, a refused connection or an unknown
+    host, after :data:`CONNECT_TIMEOUT` s for a host that does not accept the connection
+    or a server that accepts it and does not answer Dask's handshake."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+    from .errors import shown_value
+    if not isinstance(address, str) or not address.strip():
+        raise UsageError(f"--scheduler {shown_value(address)}: {_ALLOWED_ADDRESS}")
+    address = address.strip()
+    shown = f"--scheduler {shown_value(address)}"
+    try:
+        scheme, location = parse_address(address)
+        get_backend(scheme)
+    except (ValueError, TypeError):
+        raise UsageError(f"{shown}: unknown protocol; {_ALLOWED_ADDRESS}") from None
+    if scheme not in _TCP_SCHEMES:
+        return address
+    try:
+        host, port = parse_host_port(location)
+    except ValueError:
+        raise UsageError(f"{shown}: no port; {_ALLOWED_ADDRESS}") from None
+    import socket
+    try:  # Dask's own connect retries a refused connection until its timeout
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except ConnectionRefusedError:
+        reason = "connection refused: nothing listens there"
+    except socket.gaierror:
+        reason = f"unknown host {host!r}"
+    except TimeoutError:
+        reason = f"no answer within {CONNECT_TIMEOUT} s"
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    else:
+        reason = _no_handshake(address) if scheme == "tcp" else None
+        if reason is None:
+            return address
+    raise UsageError(f"{shown}: cannot connect ({reason}); {_ALLOWED_ADDRESS}")
+
+
+def _no_handshake(address: str) -> str | None:
+    """Why the server at ``address`` did not answer Dask's handshake within
+    :data:`CONNECT_TIMEOUT` s, or ``None`` if it did: Dask's own connect (and so
+    ``Client``) waits for ever on a server that accepts connections and says nothing."""
+    import asyncio
+    import concurrent.futures
+    from distributed.comm import connect
+
+    async def handshake():
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT)
+        await comm.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # this thread may run a loop
+        try:
+            pool.submit(asyncio.run, handshake()).result()
+        except TimeoutError:
+            return f"no answer as a Dask scheduler within {CONNECT_TIMEOUT} s"
+        except Exception as exc:
+            return _one_line(exc)
+    return None
+
+
+def __getattr__(name: str):
+    # DaskWorkerSetup subclasses Dask's WorkerPlugin, so it is defined on first use:
+    # Dask is optional and takes most of a second to import
+    if name == "DaskWorkerSetup":
+        return _dask_worker_setup()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _dask_worker_setup() -> type:
+    """The class ``DaskWorkerSetup`` of this module (a Dask worker plugin)."""
+    cls = globals().get("DaskWorkerSetup")
+    if cls is None:
+        from distributed.diagnostics.plugin import WorkerPlugin
+
+        class DaskWorkerSetup(WorkerPlugin):
+            """Prepares every worker of a cluster for hypomag before its first batch.
+
+            Registered with the scheduler by :class:`DaskBackend`, so workers that
+            join later (a SLURM job that starts late) get it too; Dask runs
+            :meth:`setup` on the worker's event loop, its main thread: Brian2 is
+            imported there, and its SIGINT handler, which would return a batch cut
+            short as complete, is taken away (:func:`~.batch.prepare_worker`).
+            """
+
+            name = "hypomag-worker-setup"
+            idempotent = True  # a later run on the same cluster registers nothing new
+
+            def setup(self, worker):
+                from .batch import prepare_worker
+                prepare_worker()
+
+        DaskWorkerSetup.__qualname__ = DaskWorkerSetup.__name__  # pickled by reference
+        cls = globals()["DaskWorkerSetup"] = DaskWorkerSetup
+    return cls
+
+
+def _run_pickled_batch(payload: bytes):
+    """:func:`~.batch.run_batch` of a Dask task whose arguments travel pickled.
+
+    The scheduler unpickles every task it receives, off its main thread in a
+    ``LocalCluster`` (whose event loop runs in a thread): Brian2 quantities among
+    the arguments imported Brian2 there, which failed every batch. Pickled, the
+    arguments are opened on the worker only; the scheduler imports just this
+    module, whose import is safe in any thread (:func:`~.batch.import_brian2`).
+    """
+    import pickle
+    return run_batch(*pickle.loads(payload))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 class DaskBackend(SerialBackend):
     """Run batches on a Dask distributed cluster (``--scheduler ADDRESS``).
 
-    Needs the optional extra ``hypomag[cluster]``; workers must have hypomag
-    installed. Any scheduler works (``distributed.LocalCluster``,
-    ``dask-jobqueue`` on SLURM, ...). ``address`` may also be a
-    ``distributed.Client``, which is then left open on :meth:`close`.
+    Needs the optional extra ``hypomag[cluster]``; the scheduler and the workers
+    need hypomag installed and nothing else: any scheduler works (``dask
+    scheduler`` and ``dask worker``, ``distributed.LocalCluster``,
+    ``dask-jobqueue`` on SLURM, ...). On connecting it registers
+    :class:`DaskWorkerSetup` with the scheduler, which sets up every worker, now
+    and joining later. ``address`` may also be a ``distributed.Client``, which
+    is then left open on :meth:`close`. A refused connection fails at once, a
+    silent host or scheduler after :data:`CONNECT_TIMEOUT` s.
     """
 
     name = "dask"
@@ -150,19 +350,36 @@ class DaskBackend(SerialBackend):
             raise UsageError("--scheduler needs Dask distributed: pip install 'hypomag[cluster]'") from None
         if isinstance(address, Client):
             self.client, self._own = address, False
+            address = getattr(address.scheduler, "address", None) or "(client)"
         else:
+            address = scheduler_address(address)
             try:
-                self.client, self._own = Client(address, timeout="10s"), True
+                self.client, self._own = Client(address, timeout=f"{CONNECT_TIMEOUT}s"), True
             except Exception as exc:
-                raise UsageError(f"--scheduler {address}: cannot connect ({exc})") from None
+                raise UsageError(f"--scheduler {address!r}: cannot connect ({_one_line(exc)}); "
+                                 f"{_ALLOWED_ADDRESS}") from None
+        plugin = _dask_worker_setup()()
+        try:
+            if hasattr(self.client, "register_plugin"):
+                self.client.register_plugin(plugin)
+            else:  # distributed before 2023.9
+                self.client.register_worker_plugin(plugin, name=plugin.name)
+        except Exception as exc:
+            self.close()
+            raise UsageError(f"--scheduler {address!r}: a worker cannot run hypomag "
+                             f"({type(exc).__name__}: {_one_line(exc)}); allowed: workers "
+                             "with hypomag installed") from None
         try:  # batches in one worker process run one at a time (run_batch holds a lock)
             self.parallelism = max(1, len(self.client.nthreads()))
         except Exception:
             self.parallelism = 1
 
     def submit_all(self, experiment_name, batches):
+        import pickle
         from distributed import as_completed
-        futures = {self.client.submit(run_batch, experiment_name, fixed, conditions, self.target,
+        futures = {self.client.submit(_run_pickled_batch,
+                                      pickle.dumps((experiment_name, fixed, conditions, self.target),
+                                                   protocol=pickle.HIGHEST_PROTOCOL),
                                       pure=False): index
                    for index, (fixed, conditions) in batches.items()}
         try:
@@ -182,8 +399,9 @@ class DaskBackend(SerialBackend):
 
 
 def make_backend(workers: int = 1, scheduler: str | None = None, target: str | None = None):
-    """The backend for ``--workers`` and ``--scheduler``."""
-    if scheduler:
+    """The backend for ``--workers`` and ``--scheduler`` (``None``: no scheduler; an
+    empty or blank address is refused, not taken for none)."""
+    if scheduler is not None:
         return DaskBackend(scheduler, target)
     if workers > 1:
         return ProcessBackend(workers, target)

@@ -19,14 +19,72 @@ from __future__ import annotations
 import gc
 import importlib
 import json
-import os
+import signal
+import sys
 import threading
 from typing import Any, Mapping, Sequence
 
-# Brian2 installs a signal handler when imported, which only the main thread may do.
-# A Dask worker unpickles a task (and so imports this module) on its main thread and
-# runs it in another: importing Brian2 here keeps it off the task thread.
-import brian2  # noqa: F401
+_BRIAN2_IMPORT = threading.Lock()
+
+
+def import_brian2():
+    """Import Brian2 from any thread; return the module.
+
+    Brian2's ``__init__`` installs a SIGINT handler, which only the main thread
+    may do: a first import from another thread raises ``ValueError: signal only
+    works in main thread of the main interpreter``. A Dask scheduler and its
+    workers import this module when they unpickle a task: on their event loop,
+    which is the main thread of ``dask scheduler`` and ``dask worker`` but a
+    thread of a Python process that keeps a scheduler (``LocalCluster``,
+    dask-jobqueue's clusters), and in a ``Dask-Offload`` thread for a message
+    larger than ``distributed.comm.offload`` (10 MiB). Off the main thread
+    Brian2 is imported without its handler (only the importing thread's own
+    ``signal.signal`` calls are skipped meanwhile).
+    """
+    with _BRIAN2_IMPORT:
+        if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+            import brian2
+            return brian2
+        importer, install = threading.get_ident(), signal.signal
+
+        def install_from_main_thread_only(signalnum, handler):
+            if threading.get_ident() == importer:
+                return signal.getsignal(signalnum)
+            return install(signalnum, handler)
+
+        signal.signal = install_from_main_thread_only
+        try:
+            import brian2
+        finally:
+            signal.signal = install
+        return brian2
+
+
+def prepare_worker() -> None:
+    """Make this process a worker that runs every batch to completion or fails it.
+
+    Brian2's SIGINT handler turns Ctrl-C during a run into a clean stop:
+    ``Network.run`` returns early, and the batch's rows, computed over a shorter
+    time, would be returned as complete. A worker (Ctrl-C in the terminal of a
+    ``dask worker`` reaches it) gets the handler Brian2 replaced back, so an
+    interrupt ends it as it ends any Dask worker and the scheduler reruns its
+    batch elsewhere; where it cannot (off the main thread) Brian2 is told not
+    to stop on interrupts. :class:`~experiments.engine.backends.DaskBackend`
+    runs this on every worker's event loop (a worker plugin).
+    """
+    brian2 = import_brian2()
+    brian2.prefs.core.stop_on_keyboard_interrupt = False
+    handler = getattr(brian2, "_int_handler", None)
+    if (handler is not None and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is handler):
+        previous = getattr(handler, "previous_handler", None)
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+
+
+# Brian2 is imported with this module: a spawned --workers process then imports it
+# before its initializer sets SIGINT aside, and a Dask worker imports it when it
+# unpickles a task (importing this module), never on the thread that runs the task.
+import_brian2()
 
 
 def experiment_spec(experiment) -> str:
@@ -62,14 +120,15 @@ def configure_brian(target: str | None = None) -> None:
     Brian2 target name (``HYPOMAG_TARGET``, e.g. ``numpy``) is used as given.
     """
     from brian2 import prefs
-    target = target or os.environ.get("HYPOMAG_TARGET", "cython")
+    from .environment import setting
+    target = target or setting("HYPOMAG_TARGET")
     if target == "cython":
         from .codegen import install
         target = install()
     prefs.codegen.target = target
     prefs.logging.file_log = False
     prefs.logging.delete_log_on_exit = True
-    cache = os.environ.get("HYPOMAG_CYTHON_CACHE")
+    cache = setting("HYPOMAG_CYTHON_CACHE")
     if cache:
         prefs.codegen.runtime.cython.cache_dir = cache
 
@@ -86,9 +145,12 @@ def run_batch(experiment_name: str, fixed: Mapping[str, Any],
     ``experiment_name`` is a registered name or ``module:Class``. The built
     simulation is kept per process for this experiment and these fixed values
     and rerun for later batches; a batch slightly smaller than it is padded
-    with copies of its last condition instead of rebuilt.
+    with copies of its last condition instead of rebuilt. While someone listens
+    (:mod:`experiments.engine.progress`), the batch reports its phase (building,
+    compiling, starting) and the experiment's runs their simulated time.
     """
-    with _LOCK:  # Brian2 is not thread safe: one batch at a time per process
+    from . import progress
+    with _LOCK, progress.batch():  # Brian2 is not thread safe: one batch at a time per process
         configure_brian(target)
         conditions = list(conditions)
         if not conditions:
@@ -96,6 +158,7 @@ def run_batch(experiment_name: str, fixed: Mapping[str, Any],
         key = (experiment_name, json.dumps(fixed, sort_keys=True, default=str))
         cached = _RUNNERS.get(key)
         if cached is None or not _padding_fits(cached[0], len(conditions)):
+            progress.phase("building")
             # one simulation per process: memory bounded by the batch. Collect the
             # old one first so Brian2 can reuse its object names (same code, no compile).
             _RUNNERS.clear()
@@ -110,6 +173,11 @@ def run_batch(experiment_name: str, fixed: Mapping[str, Any],
             # exists now: modules and the built network) are not scanned again
             gc.collect()
             gc.freeze()
+            # Brian2 generates and compiles (or loads) the code in its first run's
+            # before_run; the first report call of that run ends this phase
+            progress.phase("compiling")
+        else:
+            progress.phase("starting")
         size, runner = cached
         padded = conditions + [conditions[-1]] * (size - len(conditions))
         rows = runner(padded)

@@ -69,7 +69,8 @@ C_DIVISION = "#cython: cdivision=True"
 
 def vectorize_enabled() -> bool:
     """Whether the rewrite is on (``HYPOMAG_VECTORIZE``, default 1)."""
-    return os.environ.get("HYPOMAG_VECTORIZE", "1") not in ("0", "false", "no")
+    from .environment import flag
+    return flag("HYPOMAG_VECTORIZE")
 
 
 @contextmanager

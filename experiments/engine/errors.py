@@ -10,3 +10,18 @@ from __future__ import annotations
 
 class UsageError(ValueError):
     """Bad user input: reported as one line on stderr with exit status 2."""
+
+
+#: The most characters of a user's value an error line echoes.
+SHOWN_CHARACTERS = 80
+
+
+def shown_value(value) -> str:
+    """``repr(value)`` for an error line, cut to :data:`SHOWN_CHARACTERS` characters
+    with the full length said (``'0,0,0,...' (100000 characters)``)."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARACTERS:
+        return text
+    length = len(value) if isinstance(value, str) else len(text)
+    quote = text[-1] if text[-1] in "'\"" else ""
+    return f"{text[:SHOWN_CHARACTERS - 4]}...{quote} ({length} characters)"

@@ -36,6 +36,17 @@ from .table import Table
 BatchRunner = Callable[[Sequence[Mapping[str, Any]]], list[list[dict]]]
 
 
+def same_unit_array(values: Sequence[Any], name: str):
+    """Scalar quantities of one unit as one quantity array, built in one numpy pass
+    (``Quantity(list)`` checks every element's unit one by one)."""
+    import numpy as np
+    from brian2 import Quantity
+    dims = {v.dim for v in values}
+    if len(dims) != 1:
+        raise ValueError(f"{name}: values of different units in one batch")
+    return Quantity(np.array(values, dtype=float), dim=dims.pop())
+
+
 def channel_settings(channel_classes: Sequence[type[Channel]]) -> tuple[Setting, ...]:
     """Settings for every parameter of the given channels, in their display units."""
     return tuple(Setting.from_parameter(p) for cls in channel_classes for p in cls.parameters)
@@ -112,7 +123,7 @@ class Experiment:
             else:
                 continue
             if isinstance(values[0], Quantity):
-                out[name] = Quantity(values)
+                out[name] = same_unit_array(values, name)
             elif isinstance(values[0], str):
                 out[name] = values
             else:
@@ -135,6 +146,20 @@ class Experiment:
                   if s.variable and (variables is None or s.variable in variables)]
         return {settings[name].variable: values
                 for name, values in cls.batch_values(conditions, fixed, mapped).items()}
+
+    @staticmethod
+    def report():
+        """The Brian2 ``report`` callable of the batch running now, or None.
+
+        Call it in the runner, at run time (it changes from batch to batch),
+        and pass it to the model's run (``clamp.run(env, report=self.report())``)
+        or to ``Network.run(..., report=self.report(), report_period=1 * second)``:
+        a terminal's progress bar then shows the batch's simulated time
+        (:mod:`experiments.engine.progress`). None, Brian2's default, when
+        nobody listens (CI, pipes).
+        """
+        from . import progress
+        return progress.report()
 
     # -- to implement ---------------------------------------------------------
     def validate(self, values: Mapping[str, tuple]) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
-#: Columns of a channel's or model's parameter row.
-PARAMETER_COLUMNS = ("name", "value", "unit", "meaning", "source")
+#: Columns of a channel's or model's parameter row (a row also has ``bounds_reason``: why
+#: the ``allowed`` range is what it is).
+PARAMETER_COLUMNS = ("name", "value", "unit", "allowed", "meaning", "source")
 #: Columns of a setting row (:func:`setting_row`).
 SETTING_COLUMNS = ("name", "unit", "default", "quick", "allowed", "meaning", "source")
 #: Columns of ``hypomag run NAME --help``.
@@ -85,10 +86,11 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]],
 
 def channel_text(channel_class) -> str:
     """``hypomag channels NAME``: the channel's current, reference and parameter table."""
-    rows = [(r["name"], r["value"], r["unit"], f"{r['meaning']}; {r['source']}")
-            for r in channel_class.parameter_rows()]
+    rows = [(r["name"], r["value"], r["unit"], r.get("allowed", ""),
+             f"{r['meaning']}; {r['source']}") for r in channel_class.parameter_rows()]
     lines = [f"{channel_class.__name__} (I_{channel_class.name}): {channel_class.reference}"]
-    lines += text_table(("name", "value", "unit", "meaning; source"), rows, right=(1,))
+    lines += text_table(("name", "value", "unit", "allowed", "meaning; source"), rows,
+                        right=(1,))
     return "\n".join(lines) + "\n"
 
 
@@ -125,9 +127,16 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list
     return lines
 
 
+def _allowed_cell(row: Mapping[str, str]) -> str:
+    """The ``allowed`` cell of a parameter row: the range, then why (if given)."""
+    allowed, why = row.get("allowed", ""), row.get("bounds_reason", "")
+    return f"{allowed}: {why}" if allowed and why else allowed
+
+
 def _parameter_table(rows: Iterable[Mapping[str, str]]) -> list[str]:
-    """Parameter rows (name, value, unit, meaning, source) as a Markdown table."""
-    cells = ([f"`{r['name']}`"] + [r[c] for c in PARAMETER_COLUMNS[1:]] for r in rows)
+    """Parameter rows (name, value, unit, allowed and why, meaning, source) as a Markdown table."""
+    cells = ([f"`{r['name']}`"] + [_allowed_cell(r) if c == "allowed" else r.get(c, "")
+                                   for c in PARAMETER_COLUMNS[1:]] for r in rows)
     return markdown_table(PARAMETER_COLUMNS, cells)
 
 

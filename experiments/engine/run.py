@@ -32,28 +32,39 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .environment import check_environment
+from .errors import UsageError, shown_value
 from .framework import Experiment
-from .settings import UsageError
-from .style import save_figure
+from .style import FIGURE_FORMATS, save_figure
 from .locking import LockBusy, exclusive
 from .backends import make_backend
-from .plan import Plan, make_plan
-from .storage import sweep_lock
-from .sweep import execute, finish
-from .table import MAIN, Table, atomic_write_text
+from .plan import MAX_CONDITIONS, Plan, make_plan
+from .storage import partial_dir, sweep_lock
+from .sweep import SweepInterrupted, execute, finish
+from .table import MAIN, OutputError, StagedFiles, Table, output_error
 
 #: Keys of a TOML config besides the [set] table.
-CONFIG_KEYS = {"seed", "quick", "out", "workers", "scheduler", "batch_size", "zip", "set"}
+CONFIG_KEYS = {"seed", "quick", "out", "workers", "scheduler", "batch_size", "zip", "set",
+               "max_conditions"}
 
 
 def parse_set_flags(items: Sequence[str]) -> dict[str, str]:
-    """``["mg_o=0.1,1", ...]`` to ``{"mg_o": "0.1,1"}``."""
+    """``["mg_o=0.1,1", ...]`` to ``{"mg_o": "0.1,1"}``.
+
+    A name given twice is refused rather than the last one silently winning:
+    several values of one setting are one list (``mg_o=0.1,1``).
+    """
     out = {}
     for item in items or ():
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--set {item!r}: expected NAME=VALUE")
-        out[name.strip()] = value
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--set {shown_value(item)}: expected NAME=VALUE")
+        if name in out:
+            raise UsageError(f"--set {name}: given twice ({shown_value(out[name])} and "
+                             f"{shown_value(value)}); allowed: once per name, several values "
+                             f"as one list ({name}=A,B)")
+        out[name] = value
     return out
 
 
@@ -90,7 +101,7 @@ def resolve(experiment: type[Experiment], quick: bool, config_set: Mapping[str, 
         for name, raw in given.items():
             if name not in settings:
                 if strict:
-                    raise UsageError(f"{origin} {name}={raw!r}: unknown parameter of "
+                    raise UsageError(f"{origin} {name}={shown_value(raw)}: unknown parameter of "
                                      f"{experiment.name}; allowed: {', '.join(settings)}")
                 continue
             values[name] = settings[name].parse(raw, origin)
@@ -164,25 +175,94 @@ def table_file(name: str, table_name: str) -> str:
     return f"{name}.csv" if table_name == MAIN else f"{name}_{table_name}.csv"
 
 
-def write_outputs(experiment: Experiment, tables: Mapping[str, Table],
-                  out: Path) -> tuple[list[str], dict]:
-    """Write the tables and the figure; return the file names and what each table holds
-    (rows, columns, SHA-256 of the file), for the record."""
+def write_data(plan: Plan, tables: Mapping[str, Table], out: Path, backend: str,
+               wall: float, argv: Sequence[str]) -> None:
+    """Write the tables and the record ``NAME.json`` as one set: all of them or none.
+
+    The record lists each table's rows, columns and SHA-256 (what
+    :func:`load_tables` checks) and the figure files drawn next.
+    """
     import hashlib
-    name = experiment.name
-    files, written = [], {}
+    name = plan.experiment.name
+    files, written, texts = [], {}, {}
     for table_name, table in tables.items():
         file = table_file(name, table_name)
-        text = table.to_csv_text()
-        atomic_write_text(out / file, text)
+        texts[file] = table.to_csv_text()
         files.append(file)
         written[file] = {"table": table_name, "rows": len(table), "columns": table.columns,
-                         "sha256": hashlib.sha256(text.encode()).hexdigest()}
-    fig = experiment.plot(tables)
-    files += [p.name for p in save_figure(fig, out / name)]
+                         "sha256": hashlib.sha256(texts[file].encode()).hexdigest()}
+    figures = [f"{name}.{ext}" for ext in FIGURE_FORMATS]
+    info = record(plan, backend, wall, argv, files + figures + [f"{name}.json"], written)
+    with StagedFiles() as staged:
+        for file, text in texts.items():
+            staged.write_text(out / file, text)
+        staged.write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
+
+
+def draw(experiment: Experiment, tables: Mapping[str, Table], out: Path) -> list[str]:
+    """Draw the figure from ``tables`` and save it (PNG and SVG, both or neither).
+
+    Called after the tables and the record are on disk. If drawing fails or
+    is interrupted, the figure files of an earlier run are removed (they would
+    not show these tables) and the error says that ``--replot`` draws it.
+    """
     import matplotlib.pyplot as plt
-    plt.close(fig)
-    return files, written
+    name = experiment.name
+    try:
+        fig = experiment.plot(tables)
+        try:
+            return [p.name for p in save_figure(fig, out / name)]
+        finally:
+            plt.close(fig)
+    except BaseException as exc:
+        for ext in FIGURE_FORMATS:
+            (out / f"{name}.{ext}").unlink(missing_ok=True)
+        done = f"the tables and {name}.json in {out} are complete"
+        if isinstance(exc, KeyboardInterrupt):
+            raise SweepInterrupted(f"interrupted while drawing the figure; {done}: "
+                                   f"hypomag run {name} --replot --out {out} draws it") from None
+        raise FigureError(f"{name}: the figure failed ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}); {done}: "
+                          f"hypomag run {name} --replot --out {out} draws it") from exc
+
+
+class FigureError(RuntimeError):
+    """Drawing the figure failed after the tables and record were written."""
+
+
+def check_output_folder(out: Path) -> None:
+    """Refuse, before anything runs, an output folder that cannot take the results.
+
+    The folder (or, if it does not exist yet, its nearest existing parent)
+    must be a folder in which a file can be created.
+    """
+    out = Path(out)
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    shown = f"--out {shown_value(str(out))}"
+    if not existing.is_dir():
+        where = "exists" if existing == out else f"is inside the file {str(existing)!r}"
+        raise UsageError(f"{shown}: {where} and is not a folder; allowed: a folder path")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot create files in {str(existing)!r} "
+                         f"({exc.strerror or type(exc).__name__}); allowed: a folder you "
+                         "can write in") from None
+
+
+def worker_count(plan: Plan, workers: int, scheduler: str | None) -> int:
+    """``workers``, capped at the most batches the sweep can have (said on stderr)."""
+    if scheduler is not None or workers <= 1:
+        return workers
+    most = len(plan.layout()) if plan.explicit_batch else len(plan.conditions)
+    if workers > most:
+        print(f"hypomag: --workers {workers}: using {most}, one per batch of this "
+              f"{plan.experiment.name} sweep", file=sys.stderr)
+        return max(1, most)
+    return workers
 
 
 def whole_number(origin: str, value, minimum: int) -> int:
@@ -192,12 +272,14 @@ def whole_number(origin: str, value, minimum: int) -> int:
     return value
 
 
-def check_options(*, quick, seed, batch_size=None, workers=1) -> None:
+def check_options(*, quick, seed, batch_size=None, workers=1,
+                  max_conditions=MAX_CONDITIONS) -> None:
     """The run's own options, as the command line checks them (for :func:`simulate`)."""
     if not isinstance(quick, bool):
         raise UsageError(f"quick={quick!r}: allowed: True or False")
     whole_number("seed", seed, 0)
     whole_number("workers", workers, 1)
+    whole_number("max_conditions", max_conditions, 1)
     if batch_size is not None:
         whole_number("batch_size", batch_size, 1)
 
@@ -205,24 +287,32 @@ def check_options(*, quick, seed, batch_size=None, workers=1) -> None:
 def prepare(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
             config_set: Mapping[str, Any] | None = None, cli_set: Mapping[str, Any] | None = None,
             zip_dims: Sequence[str] = (), batch_size: int | None = None,
-            strict: bool = True) -> Plan:
+            strict: bool = True, max_conditions: int = MAX_CONDITIONS) -> Plan:
     """Parse every setting of one run once and lay out its sweep.
 
     Raises :class:`~experiments.engine.settings.UsageError` for any bad value
-    or combination, before anything is written.
+    or combination, and for a grid of more than ``max_conditions``
+    conditions, before anything is written.
     """
-    check_options(quick=quick, seed=seed, batch_size=batch_size)
+    check_options(quick=quick, seed=seed, batch_size=batch_size, max_conditions=max_conditions)
     values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
-    return make_plan(experiment_class(), values, seed, zip_dims, batch_size, quick=quick)
+    return make_plan(experiment_class(), values, seed, zip_dims, batch_size, quick=quick,
+                     max_conditions=max_conditions)
 
 
 def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None,
         resume: bool = False, argv: Sequence[str] = (), progress: bool = True) -> dict[str, Table]:
-    """Run a prepared plan and write its results into ``out``; return the tables."""
+    """Run a prepared plan and write its results into ``out``; return the tables.
+
+    The tables and the record are written as one set once every batch has
+    run, then the figure is drawn (:func:`write_data`, :func:`draw`).
+    """
     name = plan.experiment.name
     start = time.perf_counter()
     out = Path(out)
-    backend = make_backend(workers, scheduler)  # before mkdir: a bad --scheduler writes nothing
+    check_output_folder(out)
+    # before mkdir: a bad --scheduler writes nothing
+    backend = make_backend(worker_count(plan, workers, scheduler), scheduler)
     try:
         out.mkdir(parents=True, exist_ok=True)
         # experiments/engine/locking.py: an identical run in progress in this folder stops us
@@ -230,11 +320,17 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
         with exclusive(sweep_lock(plan, out), wait=False):
             tables = execute(plan, out, backend, resume=resume, progress=progress)
             with exclusive(out / f".{name}.lock"):
-                files, written = write_outputs(plan.experiment, tables, out)
-                info = record(plan, backend.name, time.perf_counter() - start,
-                              argv or sys.argv, files + [f"{name}.json"], written)
-                atomic_write_text(out / f"{name}.json", json.dumps(info, indent=2) + "\n")
-            finish(plan, out)
+                try:
+                    write_data(plan, tables, out, backend.name, time.perf_counter() - start,
+                               argv or sys.argv)
+                except OutputError as exc:
+                    raise OutputError(f"{exc}; nothing of it was written, every batch is kept "
+                                      f"in {partial_dir(plan, out)}: run the same command with "
+                                      "--resume to write the results") from None
+                finish(plan, out)
+                draw(plan.experiment, tables, out)
+    except OSError as exc:  # the folder and its lock files
+        raise output_error(out, exc) from None
     except LockBusy:
         raise UsageError(f"--out {str(out)!r}: another hypomag run is computing the same {name} "
                          "sweep (same settings and seed) into this folder; allowed: wait for it "
@@ -247,16 +343,16 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
 def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
              out: str | Path | None = None, workers: int = 1, scheduler: str | None = None,
              batch_size: int | None = None, zip_dims: Sequence[str] = (), progress: bool = False,
-             **settings) -> dict[str, Table]:
+             max_conditions: int = MAX_CONDITIONS, **settings) -> dict[str, Table]:
     """Run an experiment from Python; return its tables (main table under ``"main"``).
 
     Parameters
     ----------
     experiment_class : type
         The experiment (``experiments.get_experiment("excitability")``).
-    quick, seed, workers, scheduler, batch_size, zip_dims
+    quick, seed, workers, scheduler, batch_size, zip_dims, max_conditions
         As ``--quick``, ``--seed``, ``--workers``, ``--scheduler``,
-        ``--batch-size`` and ``--zip`` of the command line.
+        ``--batch-size``, ``--zip`` and ``--max-conditions`` of the command line.
     out : path, optional
         Write the CSV files, JSON record and figure there, as ``hypomag run``
         does. Without it nothing is written: the batches of the sweep go to a
@@ -273,13 +369,15 @@ def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: i
         The tables the CSV files hold: named columns with the unit in each
         name (``mg_o_mM``, ``rate_hz``), one row per condition.
     """
-    check_options(quick=quick, seed=seed, batch_size=batch_size, workers=workers)
+    check_environment()
+    check_options(quick=quick, seed=seed, batch_size=batch_size, workers=workers,
+                  max_conditions=max_conditions)
     plan = prepare(experiment_class, quick=quick, seed=seed, cli_set=settings,
-                   zip_dims=zip_dims, batch_size=batch_size)
+                   zip_dims=zip_dims, batch_size=batch_size, max_conditions=max_conditions)
     if out is not None:
         return run(plan, Path(out), workers=workers, scheduler=scheduler,
                    argv=["simulate", experiment_class.name], progress=progress)
-    backend = make_backend(workers, scheduler)
+    backend = make_backend(worker_count(plan, workers, scheduler), scheduler)
     try:
         with tempfile.TemporaryDirectory(prefix=f"hypomag-{experiment_class.name}-") as folder:
             return execute(plan, Path(folder), backend, progress=progress)

@@ -16,10 +16,13 @@ User values come from ``--set NAME=VALUE`` or a TOML config and may be
 * a number in the setting's unit: ``1.5``;
 * a quantity with a unit: ``500uM``, ``-40 mV``;
 * a list: ``0.1,0.5,1`` (TOML: ``[0.1, 0.5, 1]``);
-* a range ``start:stop:count`` (``0:2:11``, ends included), ends may carry units.
+* a range ``start:stop:count`` (``0:2:11``, ends included), ends may carry units;
+  a one-point range is ``start:start:1`` (``0:1:1`` is refused: it would drop
+  its stop).
 
 Every malformed value raises :class:`UsageError` with one line naming the
-parameter, the value and what is allowed.
+parameter, the value (at most 80 characters of it, :func:`~.errors.shown_value`) and
+what is allowed.
 """
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ from brian2 import Quantity, Unit
 from brian2.units.allunits import all_units
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_dimensions, get_unit
 
-from .errors import UsageError  # noqa: F401  (re-exported: raised by every parser)
+from channels.base import bounds_text
+from .errors import UsageError, shown_value  # noqa: F401  (UsageError: re-exported)
 
 _UNITS: dict[str, Unit] = {}
 for _u in all_units:
@@ -121,14 +125,20 @@ class Setting:
     def from_parameter(cls, parameter, **options) -> "Setting":
         """The setting of a model or channel parameter (:class:`channels.base.Parameter`).
 
-        Its value, unit, meaning and source (marked ``[uncertain]`` where the
-        parameter is) carry over, and it sets the model variable of the same
-        name. Bounds default to non-negative, except for voltages; ``options``
-        (``maximum=``, ``structural=``, ...) refine them.
+        Its value, unit, meaning, source (marked ``[uncertain]`` where the
+        parameter is) and allowed range (``minimum``, ``maximum``,
+        ``exclusive_minimum``) carry over, and it sets the model variable of
+        the same name. A parameter that declares no range gets the old
+        default, non-negative except for voltages (the conformance tests
+        refuse such a parameter); ``options`` (``structural=``, ...) add to or
+        override these.
         """
         unit = None if parameter.dimensionless else parameter.unit
         is_voltage = unit is not None and str(unit).endswith("V")
-        declared = dict(minimum=None if is_voltage else 0.0, variable=parameter.name)
+        declared_any = parameter.minimum is not None or parameter.maximum is not None
+        minimum = parameter.minimum if declared_any else (None if is_voltage else 0.0)
+        declared = dict(minimum=minimum, maximum=parameter.maximum,
+                        exclusive_minimum=parameter.exclusive_minimum, variable=parameter.name)
         declared.update(options)
         return cls(parameter.name, (parameter.magnitude(),), unit, parameter.meaning,
                    parameter.source + (" [uncertain]" if parameter.uncertain else ""),
@@ -172,10 +182,7 @@ class Setting:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         kind = "whole numbers" if self.integer else "numbers"
-        lo = "" if self.minimum is None else (
-            f"> {self.minimum:g}" if self.exclusive_minimum else f">= {self.minimum:g}")
-        hi = "" if self.maximum is None else f"<= {self.maximum:g}"
-        bounds = " and ".join(b for b in (lo, hi) if b)
+        bounds = bounds_text(self.minimum, self.maximum, self.exclusive_minimum)
         unit = f" in {self.unit_name}" if self.unit is not None else ""
         return f"{kind}{unit}" + (f" {bounds}" if bounds else "") + (
             f" (or quantities like 1{self.unit_name})" if self.unit is not None else "")
@@ -193,7 +200,7 @@ class Setting:
 
     def _read(self, raw: Any, origin: str) -> tuple:
         """``raw`` as numbers in the setting's unit (or choice strings), checked."""
-        shown = f"{origin} {self.name}={raw!r}"
+        shown = f"{origin} {self.name}={shown_value(raw)}"
         if isinstance(raw, Quantity) and raw.ndim > 0:
             raw = list(raw)
         if isinstance(raw, np.ndarray):
@@ -221,7 +228,7 @@ class Setting:
             items = [t.strip() for t in text.split(",")]
             for item in items:
                 if item not in self.choices:
-                    self._fail(shown, f"{item!r} is not allowed")
+                    self._fail(shown, f"{shown_value(item)} is not allowed")
             return tuple(items)
         if "," in text:
             return tuple(self._scalar(part, shown) for part in text.split(","))
@@ -240,22 +247,26 @@ class Setting:
         try:
             count = int(parts[2])
         except ValueError:
-            self._fail(shown, f"the count {parts[2]!r} of a range must be a whole number")
+            self._fail(shown,
+                       f"the count {shown_value(parts[2])} of a range must be a whole number")
         if not 1 <= count <= 1_000_000:
             self._fail(shown, f"the count {count} of a range must be 1 to 1000000")
+        if count == 1 and not math.isclose(start, stop, rel_tol=1e-12):
+            self._fail(shown, f"a 1-point range needs start == stop ({start:g}:{start:g}:1), "
+                              "or use a count >= 2")
         values = np.linspace(start, stop, count) if count > 1 else np.array([start])
         return tuple(self._check(float(np.round(v, 12)), shown) for v in values)
 
     def _scalar(self, text: str, shown: str, check: bool = True) -> float:
         match = _QUANTITY.match(text)
         if not match:
-            self._fail(shown, f"{text.strip()!r} is not a number")
+            self._fail(shown, f"{shown_value(text.strip())} is not a number")
         number, unit_text = float(match.group(1)), match.group(2)
         if unit_text:
             try:
                 unit = parse_unit(unit_text)
             except KeyError:
-                self._fail(shown, f"unknown unit {unit_text!r}")
+                self._fail(shown, f"unknown unit {shown_value(unit_text)}")
             number = self._from_quantity(number * unit, shown, unit_text)
         return self._check(number, shown) if check else number
 
@@ -264,10 +275,11 @@ class Setting:
         text = unit_text or (repr(get_unit(value.dim)) if isinstance(value, Quantity) else "1")
         if self.unit is None:
             if get_dimensions(value) is not DIMENSIONLESS:
-                self._fail(shown, f"{text!r} given for a dimensionless setting")
+                self._fail(shown, f"{shown_value(text)} given for a dimensionless setting")
             return float(value)
         if get_dimensions(value) != get_dimensions(self.unit):
-            self._fail(shown, f"unit {text!r} does not measure the same as {self.unit_name}")
+            self._fail(shown, f"unit {shown_value(text)} does not measure the same as "
+                              f"{self.unit_name}")
         return float(Quantity(value) / self.unit)
 
     def _check(self, value: float, shown: str) -> float | int:
@@ -301,9 +313,13 @@ def concentration(name: str, default: Sequence[float], meaning: str, source: str
 
 
 def temperature(meaning: str = "absolute temperature", variable: str | None = "T") -> Setting:
-    """Absolute temperature in kelvin, body temperature (37 C) by default; sets ``T``."""
+    """Absolute temperature in kelvin, body temperature (37 C) by default; sets ``T``.
+
+    Allowed: 0 to 45 C (:data:`channels.constants.TEMPERATURE_RANGE_K`, with its reason).
+    """
     from brian2 import kelvin
 
-    from channels.constants import BODY_TEMPERATURE_K
+    from channels.constants import BODY_TEMPERATURE_K, TEMPERATURE_RANGE_K
+    low, high = TEMPERATURE_RANGE_K
     return Setting("temperature", (BODY_TEMPERATURE_K,), kelvin, meaning, "body temperature 37 C",
-                   minimum=0.0, exclusive_minimum=True, maximum=400.0, variable=variable)
+                   minimum=low, maximum=high, variable=variable)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .environment import flag, setting
 from .errors import UsageError
 from .plan import Plan, condition_columns
 from .table import MAIN, atomic_write_text
@@ -70,8 +70,8 @@ def code_record(experiment, target: str | None = None) -> dict:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    build = {"target": target or os.environ.get("HYPOMAG_TARGET", "cython"),
-             "vectorize": os.environ.get("HYPOMAG_VECTORIZE", "1")}
+    build = {"target": target or setting("HYPOMAG_TARGET"),
+             "vectorize": "1" if flag("HYPOMAG_VECTORIZE") else "0"}
     return {"sources": sources, "versions": versions, "build": build}
 
 

@@ -6,17 +6,18 @@ runs the others on a backend (:mod:`experiments.engine.backends`), writes
 each finished batch to disk at once and merges the stored batches, in
 condition order, into the result tables. A failing batch does not stop the
 others; when all have run, :class:`SweepError` names the conditions of the
-failed batches and the finished ones are kept for ``--resume``.
+failed batches and their error, and the finished ones are kept for
+``--resume`` (a sweep that finished none leaves nothing behind).
 
-Progress is a tqdm bar (conditions done, rate, ETA) on a terminal; silent
-when stderr is not a terminal or ``CI`` is set.
+Progress is a tqdm bar (conditions done, rate, ETA, and the running batches'
+phase and simulated time, :mod:`experiments.engine.progress`) on a terminal;
+silent when stderr is not a terminal or ``CI`` is set.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import math
-import os
 import shutil
 import signal
 import sys
@@ -25,12 +26,14 @@ import traceback
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from . import progress as batch_progress
 from .backends import SerialBackend
 from .batch import experiment_spec
+from .environment import flag
 from .plan import Plan, lead_columns
 from .storage import (ONCE, batch_file, batch_tables, check_code, code_record, gaps, partial_dir,
                       remove_stale, stored_batches)
-from .table import MAIN, Table, atomic_write_text
+from .table import MAIN, OutputError, Table, atomic_write_text
 
 
 class SweepError(RuntimeError):
@@ -84,16 +87,12 @@ def root_cause(exc: BaseException) -> BaseException:
 
 
 def progress_bar(total: int, description: str):
-    """A tqdm bar on a terminal; a disabled one in CI, pipes and dumb terminals."""
-    from tqdm import tqdm
+    """A tqdm bar on a terminal; a disabled one in CI, pipes and dumb terminals.
 
-    class Bar(tqdm):
-        monitor_interval = 0  # no monitor thread: workers forked later stay safe
-
-    quiet = (not sys.stderr.isatty() or bool(os.environ.get("CI"))
-             or os.environ.get("TERM") == "dumb")
-    return Bar(total=total, desc=description, unit="cond", disable=quiet, leave=False,
-               dynamic_ncols=True, smoothing=0.1)
+    Its postfix shows the phase of each running batch (building, compiling,
+    simulated time: :mod:`experiments.engine.progress`).
+    """
+    return batch_progress.bar(total, description, "cond")
 
 
 def batch_failure(plan: Plan, start: int, end: int, exc: BaseException) -> str:
@@ -103,7 +102,7 @@ def batch_failure(plan: Plan, start: int, end: int, exc: BaseException) -> str:
     where = "; ".join(plan.describe(c) for c in conditions[:5])
     more = f" and {len(conditions) - 5} more" if len(conditions) > 5 else ""
     message = str(exc).splitlines()[0] if str(exc) else ""
-    if os.environ.get("HYPOMAG_DEBUG"):
+    if flag("HYPOMAG_DEBUG"):
         traceback.print_exception(exc)
     return (f"batch of conditions {start + 1}-{end} of {len(plan.conditions)} ({where}{more}) "
             f"failed: {type(exc).__name__}: {message}")
@@ -141,6 +140,9 @@ def _run_batches(plan: Plan, folder: Path, backend, covered: list, todo: Mapping
     bar = progress_bar(len(plan.conditions), plan.experiment.name) if progress else None
     if bar is not None:
         bar.update(sum(b - a for a, b in covered))
+    shown = contextlib.ExitStack()  # the bar shows the running batches' phases
+    if bar is not None and not bar.disable:
+        shown.enter_context(batch_progress.listening(batch_progress.BarStatus(bar)))
     try:
         for (start, end), result in backend.submit_all(experiment_spec(plan.experiment), todo):
             if isinstance(result, BaseException):
@@ -152,6 +154,7 @@ def _run_batches(plan: Plan, folder: Path, backend, covered: list, todo: Mapping
             if bar is not None:
                 bar.update(end - start)
     finally:
+        shown.close()
         if bar is not None:
             bar.close()
     return failures
@@ -202,12 +205,25 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
             failures = _run_batches(plan, folder, backend, covered, todo, progress)
     except KeyboardInterrupt:
         raise interrupted(folder, len(covered), n_batches) from None
+    except OutputError as exc:  # a full disk, say: what was stored stays for --resume
+        raise OutputError(f"{exc}; {kept_note(folder, len(covered))}") from None
     if failures:
-        kept = n_batches - len(failures)
         more = f" (+{len(failures) - 1} more failed batches)" if len(failures) > 1 else ""
-        raise SweepError(f"{failures[0]}{more}; {kept} finished batches kept in {folder}, "
-                         "rerun with --resume")
+        raise SweepError(f"{failures[0]}{more}; {kept_note(folder, len(covered))}")
     return merge(plan, folder, covered)
+
+
+def kept_note(folder: Path, kept: int) -> str:
+    """What a failed sweep leaves: its finished batches for ``--resume``, or nothing.
+
+    ``--resume`` is advised only when finished batches were kept; a sweep
+    that finished none leaves no folder behind.
+    """
+    if kept:
+        return (f"{kept} finished batches kept in {folder}; after fixing the cause, run the "
+                "same command with --resume to compute only the rest")
+    shutil.rmtree(folder, ignore_errors=True)
+    return "no batch finished, nothing was kept"
 
 
 def finish(plan: Plan, out: Path) -> None:

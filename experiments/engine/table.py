@@ -144,24 +144,81 @@ def _same(a, b) -> bool:
     return a == b
 
 
+class OutputError(RuntimeError):
+    """A file could not be written (full disk, no permission, ...): one line naming it."""
+
+
+def output_error(path: Path, exc: OSError) -> OutputError:
+    """The :class:`OutputError` of a failed write of ``path``, naming the cause."""
+    cause = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"cannot write {str(path)!r}: {cause}")
+
+
+def stage_bytes(path: Path, data: bytes) -> str:
+    """Write ``data`` to a temporary file beside ``path``; return its name.
+
+    Renaming it over ``path`` (``os.replace``) then replaces the file at once,
+    so readers never see a half-written file. A failed write removes the
+    temporary file and raises :class:`OutputError` naming ``path``.
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the mode open() would
+        return tmp
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise output_error(path, exc) if isinstance(exc, OSError) else exc
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers never see a half-written file."""
     atomic_write_bytes(path, text.encode())
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the mode open() would
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` atomically (:func:`stage_bytes`, then rename)."""
+    with StagedFiles() as staged:
+        staged.write(path, data)
+
+
+class StagedFiles:
+    """Files that appear together or not at all: a ``with`` block stages them under
+    temporary names and, if it ends without an exception, renames them into place.
+
+    A failed write (:class:`OutputError`) or any exception inside the block
+    removes what was staged and leaves every target as it was.
+    """
+
+    def __init__(self):
+        self.staged: list[tuple[str, Path]] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        self.staged.append((stage_bytes(path, data), Path(path)))
+
+    def write_text(self, path: Path, text: str) -> None:
+        self.write(path, text.encode())
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        try:
+            if kind is None:
+                for tmp, path in self.staged:
+                    try:
+                        os.replace(tmp, path)
+                    except OSError as error:
+                        raise output_error(path, error) from None
+        finally:
+            for tmp, _ in self.staged:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
 
 
 def _read_umask() -> int:

@@ -311,10 +311,34 @@ def run_checks(quick: bool, out: Path, names: Iterable[str] | None = None,
     ctx = Context(quick=quick, out=Path(out), seed=seed)
     selected = list(names) if names is not None else [
         n for n, c in CHECKS.items() if c.quick or not quick]
+    return run_selected([CHECKS[name] for name in selected], ctx), ctx
+
+
+def run_selected(checks: Sequence[Check], ctx: Context, show: bool | None = None,
+                 file=None) -> list[Result]:
+    """The rows of ``checks``, in order, with a progress bar over them on a terminal.
+
+    The bar (on ``file``, default stderr) names the running check and shows
+    the phase and simulated time of the experiment batch it runs
+    (:mod:`experiments.engine.progress`); it is shown when ``show`` is True,
+    or when None and the file is a terminal (never in CI or a pipe).
+    """
+    import contextlib
+    from experiments.engine import progress
+    bar = progress.bar(len(checks), "validate", "check", enabled=show, file=file)
+    listening = contextlib.ExitStack()
+    if not bar.disable:
+        listening.enter_context(progress.listening(progress.BarStatus(bar)))
     results: list[Result] = []
-    for name in selected:
-        results.extend(run_check(CHECKS[name], ctx))
-    return results, ctx
+    try:
+        for spec in checks:
+            bar.set_description_str(f"validate {spec.name}")
+            results.extend(run_check(spec, ctx))
+            bar.update(1)
+    finally:
+        listening.close()
+        bar.close()
+    return results
 
 
 def run_check(spec: Check, ctx: Context) -> list[Result]:
@@ -324,7 +348,7 @@ def run_check(spec: Check, ctx: Context) -> list[Result]:
     that raises gives one failing row naming the root cause (with the
     traceback on stderr if ``HYPOMAG_DEBUG`` is set).
     """
-    import os
+    from experiments.engine.environment import flag
     from experiments.engine.sweep import root_cause
     missing = [r for r in spec.requires if not available(r)]
     if missing:
@@ -337,7 +361,7 @@ def run_check(spec: Check, ctx: Context) -> list[Result]:
         message = str(cause).splitlines()[0] if str(cause) else ""
         rows = [Result(spec.doc or spec.name, "-", "runs",
                        f"error: {type(cause).__name__}: {message}", "-", False)]
-        if os.environ.get("HYPOMAG_DEBUG"):
+        if flag("HYPOMAG_DEBUG"):
             traceback.print_exc()
     for row in rows:
         row.check = spec.name

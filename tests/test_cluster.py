@@ -1,0 +1,264 @@
+"""hypomag on a Dask cluster started as a user starts one, and a bad ``--scheduler``.
+
+The cluster is a scheduler and two ``dask worker --nthreads 1`` processes, started
+as plain commands in an environment that only makes hypomag importable (no preload,
+no Dask settings): everything a worker needs, ``DaskBackend`` brings when it
+connects (a worker plugin). The scheduler is ``dask scheduler``, or one kept in a
+Python process as dask-jobqueue keeps it, whose event loop runs in a thread: there
+every batch used to fail with ``ValueError: signal only works in main thread``
+(it unpickled the batch's Brian2 quantities, importing Brian2 off the main thread).
+The table must equal a serial run's byte for byte. A refused connection and an
+empty address fail at once, with one line.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+REPO = Path(__file__).resolve().parents[1]
+#: A small sweep: nmda_iv --quick, 145 conditions (two batches on two workers).
+SWEEP = ["run", "nmda_iv", "--quick", "--no-show"]
+
+
+def _plain_env() -> dict:
+    """An environment with hypomag importable and nothing else of it or of Dask set."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DASK_", "HYPOMAG_", "PYTHONPATH"))}
+    env["PYTHONPATH"] = str(REPO)  # as installed (pip install -e . does the same)
+    return env
+
+
+def _command(script: str, module: str) -> list[str]:
+    """``script`` of this environment (``hypomag``), else ``python -m module``."""
+    path = Path(sys.executable).with_name(script)
+    return [str(path)] if path.exists() else [sys.executable, "-m", module]
+
+
+def _dask(command: str) -> list[str]:
+    """``dask scheduler`` or ``dask worker`` of this environment."""
+    path = Path(sys.executable).with_name("dask")
+    return ([str(path), command] if path.exists()
+            else [sys.executable, "-m", f"distributed.cli.dask_{command}"])
+
+
+def _hypomag(args, cwd) -> tuple[subprocess.CompletedProcess, float]:
+    start = time.perf_counter()
+    # XDG_CACHE_HOME (the catalogue of the command line) is this test run's, see conftest.py
+    result = subprocess.run(_command("hypomag", "experiments.cli") + args, cwd=cwd,
+                            env=_plain_env(), capture_output=True, text=True, timeout=600)
+    return result, time.perf_counter() - start
+
+
+class Cluster:
+    """Processes started by this test, each in its own session (ended with its children)."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.processes, self.address = folder, [], None
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.folder / f"{name}.log", "wb")
+        process = subprocess.Popen(args, cwd=self.folder, env=_plain_env(), stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.processes.append((name, process))
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {name}.log\n" + (self.folder / f"{name}.log").read_text()[-3000:]
+                         for name, _ in self.processes)
+
+    def stop(self) -> None:
+        for _, process in reversed(self.processes):  # workers first, then the scheduler
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in reversed(self.processes):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+#: A scheduler in a Python process, kept as ``dask_jobqueue.SLURMCluster`` keeps it (in a
+#: ``distributed.LocalCluster`` without workers): its event loop runs in a thread, so it
+#: unpickles tasks off the main thread. It writes its address as ``dask scheduler
+#: --scheduler-file`` does and never imports hypomag.
+SCHEDULER_IN_PYTHON = """
+import json, os, sys, time
+import distributed
+cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1", protocol="tcp",
+                                   scheduler_port=0, dashboard_address=None)
+with open(sys.argv[1] + ".part", "w") as file:
+    json.dump({"address": cluster.scheduler_address}, file)
+os.replace(sys.argv[1] + ".part", sys.argv[1])
+assert "brian2" not in sys.modules and "experiments" not in sys.modules
+parent = os.getppid()
+while os.getppid() == parent:  # ends with the test run, even one killed
+    time.sleep(1)
+"""
+
+
+@pytest.fixture(scope="module", params=["dask scheduler", "scheduler in python"])
+def cluster(tmp_path_factory, request):
+    """A scheduler and two ``dask worker --nthreads 1``, each a separate process: the
+    scheduler is ``dask scheduler``, or one kept in a Python process (dask-jobqueue's
+    way, and a ``LocalCluster`` started in a script or notebook)."""
+    folder = tmp_path_factory.mktemp("cluster")
+    running = Cluster(folder)
+    request.addfinalizer(running.stop)
+    scheduler_file = folder / "scheduler.json"
+    if request.param == "dask scheduler":
+        command = _dask("scheduler") + ["--host", "127.0.0.1", "--port", "0",
+                                        "--dashboard-address", "127.0.0.1:0",
+                                        "--idle-timeout", "600"]  # if the test run dies
+    else:
+        command = [sys.executable, "-c", SCHEDULER_IN_PYTHON]
+    scheduler = running.start("scheduler", command + (
+        ["--scheduler-file", str(scheduler_file)] if request.param == "dask scheduler"
+        else [str(scheduler_file)]))
+    deadline = time.monotonic() + 120
+    while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+        assert scheduler.poll() is None and time.monotonic() < deadline, running.logs()
+        time.sleep(0.2)
+    running.address = json.loads(scheduler_file.read_text())["address"]
+    for number in (1, 2):
+        running.start(f"worker{number}", _dask("worker") + [
+            "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--name", f"w{number}",
+            "--dashboard-address", "127.0.0.1:0", "--local-directory", str(folder / "work"),
+            "--death-timeout", "60"])
+    with distributed.Client(running.address, timeout="60s") as client:
+        try:
+            client.wait_for_workers(2, timeout=180)
+        except TimeoutError:
+            pytest.fail("the workers did not start:\n" + running.logs())
+    return running
+
+
+@pytest.fixture(scope="module")
+def serial_table(tmp_path_factory) -> bytes:
+    """The table of the sweep run serially by the command line."""
+    folder = tmp_path_factory.mktemp("serial")
+    result, _ = _hypomag(SWEEP + ["--out", str(folder / "out")], folder)
+    assert result.returncode == 0, result.stderr
+    return (folder / "out" / "nmda_iv.csv").read_bytes()
+
+
+def test_plain_cluster_same_bytes_as_serial(cluster, serial_table, tmp_path):
+    """``--scheduler`` on a cluster that knows nothing of hypomag: every batch runs and the
+    table equals a serial run's byte for byte; afterwards no worker keeps Brian2's SIGINT
+    handler (which would return a batch cut short as complete)."""
+    result, _ = _hypomag(SWEEP + ["--scheduler", cluster.address, "--out", str(tmp_path / "d")],
+                         tmp_path)
+    assert result.returncode == 0, result.stderr + cluster.logs()
+    table = (tmp_path / "d" / "nmda_iv.csv").read_bytes()
+    assert table.count(b"\n") == 146
+    assert table == serial_table
+    record = json.loads((tmp_path / "d" / "nmda_iv.json").read_text())
+    assert record["backend"] == "dask" and record["batches"] == 2
+
+    def state():  # runs on each worker's event loop
+        import signal
+        import sys
+        brian2 = sys.modules.get("brian2")
+        return (brian2 is not None,
+                signal.getsignal(signal.SIGINT) is getattr(brian2, "_int_handler", 0),
+                brian2 is not None and brian2.prefs.core.stop_on_keyboard_interrupt)
+
+    with distributed.Client(cluster.address, timeout="60s") as client:
+        states = client.run(state)
+    assert len(states) == 2 and all(s == (True, False, False) for s in states.values()), states
+
+
+def test_brian2_imports_off_the_main_thread(tmp_path):
+    """The engine imports Brian2 from any thread (a Dask worker or scheduler unpickles a
+    message over ``distributed.comm.offload`` in a thread): no ``ValueError``, and the
+    main thread's SIGINT handler is left alone."""
+    code = "\n".join([
+        "import signal, sys, threading",
+        "before = signal.getsignal(signal.SIGINT)",
+        "errors = []",
+        "def load():",
+        "    try:",
+        "        import experiments.engine.batch",
+        "    except BaseException as exc:",
+        "        errors.append(repr(exc))",
+        "thread = threading.Thread(target=load)",
+        "thread.start(); thread.join()",
+        "assert not errors, errors",
+        "assert 'brian2' in sys.modules",
+        "assert signal.getsignal(signal.SIGINT) is before",
+        "print('ok')"])
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_plain_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout == "ok\n", result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _refused(result, out: Path, value: str):
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"hypomag: error: --scheduler {value!r}: ")
+    assert "allowed: " in lines[0]
+    assert not out.exists()
+
+
+def test_refused_scheduler_connection_fails_at_once(tmp_path):
+    """A port nobody listens on: one line naming --scheduler, exit 2, nothing written, and
+    no wait (Dask's own connect retried a refused connection for 10 s)."""
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "out"
+    result, elapsed = _hypomag(SWEEP + ["--scheduler", address, "--out", str(out)], tmp_path)
+    _refused(result, out, address)
+    assert "connection refused" in result.stderr
+    assert elapsed < 10, elapsed  # the whole command, Python and Brian2 imports included
+
+    from experiments.engine.backends import make_backend
+    from experiments.engine.errors import UsageError
+    start = time.perf_counter()
+    with pytest.raises(UsageError, match="connection refused"):
+        make_backend(scheduler=f"tcp://127.0.0.1:{_free_port()}")
+    assert time.perf_counter() - start < 2
+
+
+def test_silent_server_times_out(monkeypatch):
+    """A server that accepts the connection and never answers (Dask's own Client waits for
+    ever there) fails after CONNECT_TIMEOUT seconds (10; 1 here)."""
+    from experiments.engine import backends
+    from experiments.engine.errors import UsageError
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        start = time.perf_counter()
+        with pytest.raises(UsageError, match=r"no answer as a Dask scheduler within 1 s"):
+            backends.make_backend(scheduler=f"tcp://127.0.0.1:{silent.getsockname()[1]}")
+        assert time.perf_counter() - start < 5
+
+
+def test_empty_scheduler_refused(tmp_path):
+    """``--scheduler ""`` is no scheduler address: refused, not run serially."""
+    out = tmp_path / "out"
+    result, _ = _hypomag(SWEEP + ["--scheduler", "", "--out", str(out)], tmp_path)
+    _refused(result, out, "")
+
+    from experiments.engine.backends import make_backend
+    from experiments.engine.errors import UsageError
+    for blank in ("", "   "):
+        with pytest.raises(UsageError, match=r"^--scheduler '\s*': allowed: "):
+            make_backend(scheduler=blank)
