@@ -11,6 +11,8 @@ on request and draw random numbers per condition seed.
 """
 from __future__ import annotations
 
+import signal
+
 import numpy as np
 import pytest
 from brian2 import mM
@@ -25,7 +27,7 @@ from experiments.engine.backends import (ProcessBackend, SerialBackend, make_bac
 from experiments.engine.batch import experiment_spec, resolve_experiment
 from experiments.engine.plan import make_plan
 from experiments.engine.storage import partial_dir, stored_batches
-from experiments.engine.sweep import SweepError, execute
+from experiments.engine.sweep import SweepError, SweepInterrupted, execute
 
 #: A small, fast nmda_iv sweep: 2 Mg x 5 voltages, 2 ms clamps.
 SMALL = {"mg_o": "0,1", "v": "-80:0:5", "settle": "2"}
@@ -176,6 +178,41 @@ def test_crash_names_conditions_and_resume_recomputes_only_missing(tmp_path):
                       progress=False)
     assert CountingIV.calls == 2
     assert csv(resumed) == reference
+
+
+class SwallowedInterrupt(CountingIV):
+    """counting_iv whose first batch gets Ctrl-C while Python runs a ``__del__`` (as during
+    garbage collection): the KeyboardInterrupt raised there is printed and ignored."""
+
+    name = "swallowed_interrupt"
+
+    def build(self, n, fixed):
+        runner = super().build(n, fixed)
+
+        class Finalized:
+            def __del__(self):
+                signal.raise_signal(signal.SIGINT)
+
+        def run(conditions):
+            rows = runner(conditions)
+            if type(self).calls == 1:
+                Finalized()  # deleted at once: the signal handler runs inside __del__
+            return rows
+        return run
+
+
+def test_an_interrupt_python_swallowed_still_stops_the_sweep(tmp_path, monkeypatch):
+    """The sweep stops after the batch during which the swallowed Ctrl-C came (that batch
+    ran its whole simulated time and is kept), instead of finishing with exit 0."""
+    import sys
+    swallowed = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda info: swallowed.append(info.exc_type))
+    plan = plan_of(SwallowedInterrupt, SMALL, batch_size=2)
+    with pytest.raises(SweepInterrupted, match="interrupted: 1 of 5 batches finished"):
+        execute(plan, tmp_path, progress=False)
+    assert swallowed == [KeyboardInterrupt]  # Python did swallow it
+    assert SwallowedInterrupt.calls == 1
+    assert len(stored_batches(partial_dir(plan, tmp_path), 10)) == 1
 
 
 def test_a_failure_before_any_batch_finished_leaves_nothing(tmp_path):

@@ -187,7 +187,7 @@ class ProcessBackend(SerialBackend):
 
     def stop(self) -> None:
         """End the workers at once (an interrupted sweep keeps none of their running batches)."""
-        processes = list(getattr(self.pool, "_processes", {}).values())  # no public handle
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())  # no public handle
         self.pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()

@@ -44,6 +44,18 @@ class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM stopped a sweep; the message says what was kept and how to resume."""
 
 
+class StopRequest:
+    """The signal that asked a sweep to stop, if any (see :func:`stop_at_once_on_signals`)."""
+
+    def __init__(self):
+        self.signal: str | None = None
+
+    def check(self) -> None:
+        """Raise :class:`KeyboardInterrupt` if a signal asked to stop."""
+        if self.signal is not None:
+            raise KeyboardInterrupt(self.signal)
+
+
 @contextlib.contextmanager
 def stop_at_once_on_signals():
     """Within the block, SIGINT (Ctrl-C) and SIGTERM raise :class:`KeyboardInterrupt` at once.
@@ -51,18 +63,24 @@ def stop_at_once_on_signals():
     Brian2's own SIGINT handler only asks the running simulation to stop:
     the run returns early and a batch cut short would look finished. Raising
     instead means a batch either completes its whole simulated time or is
-    not stored. Outside the main thread (where signals cannot be handled)
-    nothing changes.
+    not stored. The exception can land where Python ignores it (a weakref
+    callback or ``__del__`` running during garbage collection prints
+    "Exception ignored" and goes on); so the handler also records the signal
+    in the :class:`StopRequest` the block gets, which the sweep checks after
+    every batch: the run then stops there instead of finishing with exit 0.
+    Outside the main thread (where signals cannot be handled) nothing changes.
     """
+    request = StopRequest()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield request
         return
 
     def interrupt(signum, frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+        request.signal = signal.Signals(signum).name
+        raise KeyboardInterrupt(request.signal)
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield request
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -133,8 +151,11 @@ def _prepare(plan: Plan, out: Path, backend, resume: bool):
 
 
 def _run_batches(plan: Plan, folder: Path, backend, covered: list, todo: Mapping,
-                 progress: bool) -> list[str]:
-    """Run and store the batches of ``todo``; return one line per failed batch."""
+                 progress: bool, stop: StopRequest) -> list[str]:
+    """Run and store the batches of ``todo``; return one line per failed batch.
+
+    After each batch, a signal recorded in ``stop`` ends the sweep.
+    """
     lead = lead_columns(plan)
     failures: list[str] = []
     bar = progress_bar(len(plan.conditions), plan.experiment.name) if progress else None
@@ -153,6 +174,8 @@ def _run_batches(plan: Plan, folder: Path, backend, covered: list, todo: Mapping
             covered.append((start, end))
             if bar is not None:
                 bar.update(end - start)
+            stop.check()
+        stop.check()
     finally:
         shown.close()
         if bar is not None:
@@ -201,9 +224,11 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
     folder, covered, todo = _prepare(plan, Path(out), backend, resume)
     n_batches = len(covered) + len(todo)
     try:
-        with stop_at_once_on_signals():
-            failures = _run_batches(plan, folder, backend, covered, todo, progress)
+        with stop_at_once_on_signals() as stop:
+            failures = _run_batches(plan, folder, backend, covered, todo, progress, stop)
     except KeyboardInterrupt:
+        if hasattr(backend, "stop"):  # end the batches still running in other processes
+            backend.stop()
         raise interrupted(folder, len(covered), n_batches) from None
     except OutputError as exc:  # a full disk, say: what was stored stays for --resume
         raise OutputError(f"{exc}; {kept_note(folder, len(covered))}") from None
