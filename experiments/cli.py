@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 
 from .engine.environment import check_environment, flag
-from .engine.errors import UsageError, shown_value
+from .engine.errors import UsageError, cut_long_runs, shown_value
 
 
 def _import_brian_quietly() -> None:
@@ -275,7 +275,8 @@ def _run_options(args: argparse.Namespace, config: dict) -> dict:
         raise UsageError(f"config out={config['out']!r}: allowed: a folder name (a string)")
     from .engine.run import whole_number
     seed = whole_number("config seed", args.seed if args.seed is not None else config.get("seed", 1), 0)
-    out = Path(args.out or config.get("out", "results"))
+    out_origin = "--out" if args.out is not None else "config out"
+    out_text = args.out if args.out is not None else config.get("out", "results")
     workers = whole_number("config workers", args.workers or config.get("workers", 1), 1)
     scheduler = args.scheduler if args.scheduler is not None else config.get("scheduler")
     batch_size = args.batch_size or config.get("batch_size")
@@ -294,7 +295,8 @@ def _run_options(args: argparse.Namespace, config: dict) -> dict:
     max_conditions = whole_number("config max_conditions", args.max_conditions
                                   or config.get("max_conditions", MAX_CONDITIONS), 1)
     from .engine.run import check_output_folder
-    check_output_folder(out)
+    check_output_folder(out_text, out_origin)
+    out = Path(out_text)
     return dict(quick=quick, seed=seed, out=out, workers=workers, scheduler=scheduler,
                 batch_size=batch_size, zip_dims=zip_dims, max_conditions=max_conditions)
 
@@ -460,6 +462,8 @@ def cmd_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     _import_brian_quietly()
     from .validation import main as validate_main
     names = list(dict.fromkeys(args.checks)) if args.checks else None
+    from .engine.run import check_output_folder
+    check_output_folder(args.out)  # before the checks run, not after them
     return validate_main(quick=args.quick, out=Path(args.out), names=names)
 
 
@@ -477,8 +481,28 @@ def parameters_document() -> str:
 
 def one_line(text: str) -> str:
     """``text`` with line breaks and other unprintable characters escaped (user input
-    echoed in a message must not break the one-line error contract)."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    echoed in a message must not break the one-line error contract), and every run
+    of more than :data:`~experiments.engine.errors.SHOWN_CHARACTERS` non-space
+    characters (a 5000-character name, path or option) cut with its length said."""
+    return cut_long_runs("".join(c if c.isprintable() else repr(c)[1:-1] for c in text))
+
+
+def check_arguments_text(argv: Sequence[str]) -> None:
+    """Refuse an argument that is not UTF-8 text (a byte such as ``\\xff`` arrives as a
+    lone surrogate, which no message, log or file can hold), naming its option."""
+    for i, arg in enumerate(argv):
+        try:
+            arg.encode("utf-8")
+            continue
+        except UnicodeEncodeError:
+            pass
+        try:  # the bytes as typed: 'mg_i=\xff'
+            shown = repr(arg.encode("utf-8", "surrogateescape"))[1:]
+        except UnicodeEncodeError:
+            shown = shown_value(arg)
+        option = argv[i - 1] if i and argv[i - 1].startswith("--") and "=" not in argv[i - 1] \
+            and not arg.startswith("-") else "argument"
+        raise UsageError(f"{option} {shown}: not UTF-8 text; allowed: UTF-8 text")
 
 
 def _unrecognized(parser: argparse.ArgumentParser, command: str | None,
@@ -513,6 +537,7 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
     if experiment is not None:
         argv = ["run", experiment] + argv
     try:
+        check_arguments_text(argv)
         check_environment()
         return _dispatch(argv, full)
     except KeyboardInterrupt as exc:
@@ -533,7 +558,8 @@ def main(argv: Sequence[str] | None = None, experiment: str | None = None) -> in
 def _reported_by_hypomag(exc: BaseException) -> bool:
     """Whether ``exc`` is one of hypomag's own failures, whose message says it all."""
     kinds = [("experiments.engine.sweep", "SweepError"), ("experiments.engine.table", "OutputError"),
-             ("experiments.engine.run", "FigureError")]
+             ("experiments.engine.run", "FigureError"),
+             ("experiments.engine.backends", "BackendLost")]
     return any(isinstance(exc, getattr(sys.modules[m], k)) for m, k in kinds if m in sys.modules)
 
 

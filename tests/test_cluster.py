@@ -51,11 +51,12 @@ def _dask(command: str) -> list[str]:
             else [sys.executable, "-m", f"distributed.cli.dask_{command}"])
 
 
-def _hypomag(args, cwd) -> tuple[subprocess.CompletedProcess, float]:
+def _hypomag(args, cwd, env=None) -> tuple[subprocess.CompletedProcess, float]:
     start = time.perf_counter()
     # XDG_CACHE_HOME (the catalogue of the command line) is this test run's, see conftest.py
     result = subprocess.run(_command("hypomag", "experiments.cli") + args, cwd=cwd,
-                            env=_plain_env(), capture_output=True, text=True, timeout=600)
+                            env={**_plain_env(), **(env or {})}, capture_output=True, text=True,
+                            timeout=600)
     return result, time.perf_counter() - start
 
 
@@ -92,7 +93,9 @@ class Cluster:
 #: A scheduler in a Python process, kept as ``dask_jobqueue.SLURMCluster`` keeps it (in a
 #: ``distributed.LocalCluster`` without workers): its event loop runs in a thread, so it
 #: unpickles tasks off the main thread. It writes its address as ``dask scheduler
-#: --scheduler-file`` does and never imports hypomag.
+#: --scheduler-file`` does. It imports hypomag only when it deserializes a task (the
+#: task's function is ``experiments.engine.backends._run_pickled_batch``), off its main
+#: thread: ``import_brian2`` makes that import work there.
 SCHEDULER_IN_PYTHON = """
 import json, os, sys, time
 import distributed
@@ -101,7 +104,6 @@ cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1", protocol="tcp"
 with open(sys.argv[1] + ".part", "w") as file:
     json.dump({"address": cluster.scheduler_address}, file)
 os.replace(sys.argv[1] + ".part", sys.argv[1])
-assert "brian2" not in sys.modules and "experiments" not in sys.modules
 parent = os.getppid()
 while os.getppid() == parent:  # ends with the test run, even one killed
     time.sleep(1)
@@ -262,3 +264,121 @@ def test_empty_scheduler_refused(tmp_path):
     for blank in ("", "   "):
         with pytest.raises(UsageError, match=r"^--scheduler '\s*': allowed: "):
             make_backend(scheduler=blank)
+
+
+#: A sweep whose tables differ between Brian2's numpy and (compiled) Cython targets:
+#: k_secretion --quick at two Mg values, one batch each (one per worker).
+BUILD_SWEEP = ["run", "k_secretion", "--quick", "--no-show", "--set", "mg_i=0.1,1.0",
+               "--batch-size", "1"]
+
+
+@pytest.fixture(scope="module")
+def serial_builds(tmp_path_factory) -> dict:
+    """The table of BUILD_SWEEP run serially with HYPOMAG_TARGET=numpy and with the default
+    (Cython, compiled into the cache)."""
+    tables = {}
+    for target in ("numpy", "cython"):
+        folder = tmp_path_factory.mktemp(f"serial-{target}")
+        result, _ = _hypomag(BUILD_SWEEP + ["--out", str(folder / "out")], folder,
+                             {"HYPOMAG_TARGET": target})
+        assert result.returncode == 0, result.stderr
+        tables[target] = (folder / "out" / "k_secretion.csv").read_bytes()
+    assert tables["numpy"] != tables["cython"]  # else the test below could not fail
+    return tables
+
+
+def test_client_build_reaches_workers(cluster, serial_builds, tmp_path):
+    """The workers run the client's build, whatever their own environment says:
+    HYPOMAG_TARGET=numpy set for ``hypomag`` only gives the serial numpy table, and the
+    default gives the serial Cython table (the workers compile or load the code)."""
+    for target in ("numpy", "cython"):
+        out = tmp_path / target
+        result, _ = _hypomag(BUILD_SWEEP + ["--scheduler", cluster.address, "--out", str(out)],
+                             tmp_path, {"HYPOMAG_TARGET": target})
+        assert result.returncode == 0, result.stderr + cluster.logs()
+        assert (out / "k_secretion.csv").read_bytes() == serial_builds[target], target
+        assert json.loads((out / "k_secretion.json").read_text())["backend"] == "dask"
+
+
+def _one_error_line(result, code: int) -> str:
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("hypomag: error: --scheduler "), result.stderr
+    return lines[0]
+
+
+def test_scheduler_lost_mid_sweep(tmp_path):
+    """``dask scheduler`` killed after two of ten batches: one line naming the scheduler
+    (no Dask tracebacks), exit 1, the finished batches kept for --resume."""
+    running = Cluster(tmp_path)
+    scheduler_file = tmp_path / "scheduler.json"
+    try:
+        scheduler = running.start("scheduler", _dask("scheduler") + [
+            "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0",
+            "--scheduler-file", str(scheduler_file)])
+        deadline = time.monotonic() + 120
+        while not scheduler_file.exists() or not scheduler_file.read_text().strip():
+            assert scheduler.poll() is None and time.monotonic() < deadline, running.logs()
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        running.start("worker", _dask("worker") + [
+            "--scheduler-file", str(scheduler_file), "--nthreads", "1",
+            "--dashboard-address", "127.0.0.1:0", "--local-directory", str(tmp_path / "work"),
+            "--death-timeout", "30"])
+        out = tmp_path / "out"
+        mg = ",".join(f"{0.1 * k:.1f}" for k in range(1, 11))
+        command = _command("hypomag", "experiments.cli") + [
+            "run", "k_secretion", "--quick", "--no-show", "--set", f"mg_i={mg}",
+            "--batch-size", "1", "--scheduler", address, "--out", str(out)]
+        sweep = subprocess.Popen(command, cwd=tmp_path, env={**_plain_env(), "HYPOMAG_TARGET": "numpy"},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 300
+        while len(list(out.glob(".partial-*/rows-*.json"))) < 2:
+            assert sweep.poll() is None and time.monotonic() < deadline, sweep.communicate()
+            time.sleep(0.1)
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        _, stderr = sweep.communicate(timeout=120)
+    finally:
+        running.stop()
+    line = _one_error_line(subprocess.CompletedProcess(command, sweep.returncode, "", stderr), 1)
+    assert f"--scheduler {address!r}: lost the connection to the scheduler" in line, stderr
+    assert "Traceback" not in stderr
+    kept = list(out.glob(".partial-*/rows-*.json"))
+    assert 2 <= len(kept) < 10, kept
+
+
+def test_scheduler_without_workers(monkeypatch, tmp_path):
+    """A scheduler with no worker: after CONNECT_TIMEOUT s (10; 1 here) a usage error that
+    says to start workers, not a silent wait for ever."""
+    from experiments.engine import backends
+    from experiments.engine.errors import UsageError
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1)
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", protocol="tcp",
+                                  scheduler_port=0, dashboard_address=None) as empty:
+        address = empty.scheduler_address
+        start = time.perf_counter()
+        with pytest.raises(UsageError, match=(
+                rf"^--scheduler '{address}': the scheduler has no workers; allowed: start "
+                rf"workers first \(dask worker {address} --nthreads 1\)$")):
+            backends.make_backend(scheduler=address)
+        assert time.perf_counter() - start < 8
+
+
+def test_long_host_and_workers_with_scheduler(tmp_path):
+    """An over-long host name is a usage error of one line (was UnicodeError, exit 1), the
+    address cut in the message; ``--workers N`` with ``--scheduler`` is refused (Dask sets
+    its own workers), ``--workers 1`` (the default) is not."""
+    out = tmp_path / "out"
+    result, _ = _hypomag(SWEEP + ["--scheduler", "tcp://" + "a" * 300 + ":1", "--out", str(out)],
+                         tmp_path)
+    line = _one_error_line(result, 2)
+    assert "not a valid host name" in line and "allowed: " in line and len(line) < 400, line
+    assert not out.exists()
+
+    from experiments.engine.backends import make_backend
+    from experiments.engine.errors import UsageError
+    with pytest.raises(UsageError, match=r"^--workers 4 with --scheduler: allowed: one of the two "):
+        make_backend(workers=4, scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(UsageError, match="connection refused"):  # workers=1: the address is tried
+        make_backend(workers=1, scheduler=f"tcp://127.0.0.1:{_free_port()}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import resource
 import subprocess
@@ -172,7 +173,35 @@ def test_a_full_disk_before_any_batch_is_stored_leaves_nothing(tmp_path, wide_co
     line = one_error_line(result.stderr)
     assert result.returncode == 1 and "File too large" in line and "rows-" in line
     assert "nothing was kept" in line and "--resume" not in line
-    assert listing(out) == []
+    assert not out.exists()  # the folder this run created is gone with it
+
+
+def test_an_interrupt_while_writing_the_tables_writes_none(tmp_path, compiled, monkeypatch):
+    """Ctrl-C (or SIGTERM) once every batch has run, while the tables are written: exit 130,
+    one line saying none was written and that --resume writes them from the kept batches;
+    --resume then writes the table of an uninterrupted run."""
+    from experiments.engine import run as run_module
+    from experiments.engine.table import StagedFiles
+    out = tmp_path / "out"
+    real_write = StagedFiles.write
+
+    def interrupted_write(self, path, data):
+        if Path(path).name == "romk_iv.json":
+            raise KeyboardInterrupt("SIGTERM")
+        real_write(self, path, data)
+    monkeypatch.setattr(StagedFiles, "write", interrupted_write)
+    status, _, stderr = call("run", "romk_iv", *SMALL, "--out", str(out), "--no-show")
+    lines = stderr.splitlines()
+    assert status == 130 and len(lines) == 1, stderr
+    assert "interrupted while writing the tables; none was written" in lines[0]
+    assert "--resume to write the results" in lines[0]
+    assert [f for f in listing(out) if not f.startswith(".partial-")] == []
+    monkeypatch.undo()
+    assert run_module.StagedFiles.write is real_write
+    status, _, stderr = call("run", "romk_iv", *SMALL, "--out", str(out), "--resume", "--no-show")
+    assert status == 0, stderr
+    assert (out / "romk_iv.csv").read_bytes() == (compiled / "romk_iv.csv").read_bytes()
+    assert listing(out) == ["romk_iv.csv", "romk_iv.json", "romk_iv.png", "romk_iv.svg"]
 
 
 def test_a_failing_figure_keeps_the_complete_tables(tmp_path, compiled, monkeypatch):
@@ -190,10 +219,13 @@ def test_a_failing_figure_keeps_the_complete_tables(tmp_path, compiled, monkeypa
     assert status == 1 and "the figure failed (RuntimeError: no fonts)" in line
     assert "--replot" in line
     assert listing(out) == ["romk_iv.csv", "romk_iv.json"]
+    record = json.loads((out / "romk_iv.json").read_text())
+    assert record["files"] == ["romk_iv.csv", "romk_iv.json"]  # no figure claimed
     monkeypatch.undo()
     status, _, stderr = call("run", "romk_iv", "--replot", "--out", str(out))
     assert status == 0, stderr
     assert (out / "romk_iv.png").is_file() and (out / "romk_iv.svg").is_file()
+    assert "romk_iv.png" in json.loads((out / "romk_iv.json").read_text())["files"]
     assert (out / "romk_iv.csv").read_bytes() == (compiled / "romk_iv.csv").read_bytes()
 
 
@@ -236,6 +268,18 @@ def test_bad_environment_values_are_refused_at_start(tmp_path, monkeypatch, vari
         line = one_error_line(stderr)
         assert status == 2 and stdout == "" and f"{variable}={value!r}" in line and allowed in line
     assert not out.exists()
+
+
+def test_a_cache_folder_that_cannot_be_made_is_refused_at_start(tmp_path, monkeypatch):
+    """HYPOMAG_CYTHON_CACHE inside a file: refused before anything runs, not a failure of
+    the first batch that compiles."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    monkeypatch.setenv("HYPOMAG_CYTHON_CACHE", str(afile / "cache"))
+    status, _, stderr = call("run", "romk_iv", *SMALL, "--out", str(tmp_path / "out"))
+    line = one_error_line(stderr)
+    assert status == 2 and f"{str(afile)!r} is not a folder" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
 def test_a_huge_echoed_value_is_cut(tmp_path):

@@ -30,6 +30,11 @@ from .batch import _RUNNERS, configure_brian, run_batch
 from .settings import UsageError
 
 
+class BackendLost(RuntimeError):
+    """The backend stopped answering mid-sweep (a Dask scheduler gone): no further batch
+    can run. The message names the backend; the finished batches are kept for ``--resume``."""
+
+
 class SerialBackend:
     """Run batches one after another in this process."""
 
@@ -239,7 +244,9 @@ def scheduler_address(address) -> str:
     except ConnectionRefusedError:
         reason = "connection refused: nothing listens there"
     except socket.gaierror:
-        reason = f"unknown host {host!r}"
+        reason = f"unknown host {shown_value(host)}"
+    except UnicodeError:  # a host name too long or with an empty label (IDNA)
+        reason = "not a valid host name"
     except TimeoutError:
         reason = f"no answer within {CONNECT_TIMEOUT} s"
     except OSError as exc:
@@ -315,11 +322,16 @@ def _run_pickled_batch(payload: bytes):
     The scheduler unpickles every task it receives, off its main thread in a
     ``LocalCluster`` (whose event loop runs in a thread): Brian2 quantities among
     the arguments imported Brian2 there, which failed every batch. Pickled, the
-    arguments are opened on the worker only; the scheduler imports just this
-    module, whose import is safe in any thread (:func:`~.batch.import_brian2`).
+    arguments are opened on the worker only; the scheduler imports this module
+    (and with it Brian2), which works in any thread (:func:`~.batch.import_brian2`).
+    The payload ends with the client's ``HYPOMAG_VECTORIZE``, applied for this batch;
+    its target is the client's ``HYPOMAG_TARGET``: the worker's environment is not used.
     """
     import pickle
-    return run_batch(*pickle.loads(payload))
+    from .codegen import vectorizing
+    *arguments, vectorize = pickle.loads(payload)
+    with vectorizing(vectorize):  # the client's build, not the worker's environment
+        return run_batch(*arguments)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -348,16 +360,27 @@ class DaskBackend(SerialBackend):
             from distributed import Client
         except ImportError:
             raise UsageError("--scheduler needs Dask distributed: pip install 'hypomag[cluster]'") from None
+        from .errors import shown_value
+        self._own, self._quieted = False, {}
         if isinstance(address, Client):
-            self.client, self._own = address, False
+            self.client = address
             address = getattr(address.scheduler, "address", None) or "(client)"
         else:
             address = scheduler_address(address)
             try:
                 self.client, self._own = Client(address, timeout=f"{CONNECT_TIMEOUT}s"), True
             except Exception as exc:
-                raise UsageError(f"--scheduler {address!r}: cannot connect ({_one_line(exc)}); "
-                                 f"{_ALLOWED_ADDRESS}") from None
+                raise UsageError(f"--scheduler {shown_value(address)}: cannot connect "
+                                 f"({_one_line(exc)}); {_ALLOWED_ADDRESS}") from None
+        #: ``--scheduler ADDRESS`` as error lines show it
+        self.shown = f"--scheduler {shown_value(address)}"
+        if not self._workers():
+            try:
+                self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+            except Exception:  # TimeoutError; the scheduler gone meanwhile too
+                self.close()
+                raise UsageError(f"{self.shown}: the scheduler has no workers; allowed: start "
+                                 f"workers first (dask worker {address} --nthreads 1)") from None
         plugin = _dask_worker_setup()()
         try:
             if hasattr(self.client, "register_plugin"):
@@ -366,42 +389,97 @@ class DaskBackend(SerialBackend):
                 self.client.register_worker_plugin(plugin, name=plugin.name)
         except Exception as exc:
             self.close()
-            raise UsageError(f"--scheduler {address!r}: a worker cannot run hypomag "
+            raise UsageError(f"{self.shown}: a worker cannot run hypomag "
                              f"({type(exc).__name__}: {_one_line(exc)}); allowed: workers "
                              "with hypomag installed") from None
-        try:  # batches in one worker process run one at a time (run_batch holds a lock)
-            self.parallelism = max(1, len(self.client.nthreads()))
+        # batches in one worker process run one at a time (run_batch holds a lock)
+        self.parallelism = max(1, self._workers())
+        self._quiet()
+
+    def _workers(self) -> int:
+        """How many workers the scheduler has now (0 if it does not say)."""
+        try:
+            return len(self.client.nthreads())
         except Exception:
-            self.parallelism = 1
+            return 0
+
+    def _quiet(self) -> None:
+        """Silence Dask's logging in this process while the backend is open: a lost
+        scheduler is reported as one line (:class:`BackendLost`), not as the client's
+        tracebacks of every reconnection attempt. :meth:`close` restores the levels."""
+        import logging
+        names = ["distributed", "tornado", "asyncio"] + [
+            name for name in list(logging.root.manager.loggerDict)
+            if name.startswith(("distributed.", "tornado."))]
+        for name in names:
+            logger = logging.getLogger(name)
+            self._quieted.setdefault(name, logger.level)
+            logger.setLevel(logging.CRITICAL + 1)
+
+    def _lost(self, exc: BaseException) -> BackendLost:
+        reason = type(exc).__name__
+        if isinstance(getattr(exc, "reason", None), str):  # FutureCancelledError
+            reason += f": {exc.reason}"
+        return BackendLost(f"{self.shown}: lost the connection to the scheduler ({reason})")
 
     def submit_all(self, experiment_name, batches):
+        """As :meth:`SerialBackend.submit_all`; each batch carries this process's build
+        (``HYPOMAG_TARGET``, ``HYPOMAG_VECTORIZE``), which the worker uses instead of its
+        own environment. A scheduler lost mid-sweep raises :class:`BackendLost`."""
+        import asyncio
         import pickle
         from distributed import as_completed
-        futures = {self.client.submit(_run_pickled_batch,
-                                      pickle.dumps((experiment_name, fixed, conditions, self.target),
-                                                   protocol=pickle.HIGHEST_PROTOCOL),
-                                      pure=False): index
-                   for index, (fixed, conditions) in batches.items()}
+        from .codegen import vectorize_enabled
+        from .environment import setting
+        target = self.target or setting("HYPOMAG_TARGET")
+        vectorize = vectorize_enabled()
+        lost = (OSError, TimeoutError, asyncio.TimeoutError, asyncio.CancelledError)
+        futures: dict = {}
         try:
+            for index, (fixed, conditions) in batches.items():
+                payload = pickle.dumps((experiment_name, fixed, conditions, target, vectorize),
+                                       protocol=pickle.HIGHEST_PROTOCOL)
+                futures[self.client.submit(_run_pickled_batch, payload, pure=False)] = index
             for future in as_completed(list(futures)):
                 index = futures[future]
                 if future.status == "error":
-                    yield index, future.exception()
-                else:
-                    yield index, future.result()
+                    result = future.exception()
+                elif future.status == "finished":
+                    result = future.result()
+                else:  # cancelled: by the client, when its scheduler went away
+                    try:
+                        future.result()
+                    except BaseException as exc:
+                        raise self._lost(exc) from None
+                    raise self._lost(asyncio.CancelledError())
+                yield index, result
+        except lost as exc:
+            raise self._lost(exc) from None
         finally:
-            for future in futures:
-                future.cancel()
+            if self.client.status == "running":
+                for future in futures:
+                    future.cancel()
 
     def close(self):
-        if self._own:
-            self.client.close()
+        import logging
+        try:
+            if self._own:
+                self.client.close(timeout=CONNECT_TIMEOUT)
+        except Exception:  # a scheduler already gone
+            pass
+        finally:
+            for name, level in self._quieted.items():
+                logging.getLogger(name).setLevel(level)
+            self._quieted = {}
 
 
 def make_backend(workers: int = 1, scheduler: str | None = None, target: str | None = None):
     """The backend for ``--workers`` and ``--scheduler`` (``None``: no scheduler; an
     empty or blank address is refused, not taken for none)."""
     if scheduler is not None:
+        if workers != 1:
+            raise UsageError(f"--workers {workers} with --scheduler: allowed: one of the two "
+                             "(a Dask cluster sets its own workers)")
         return DaskBackend(scheduler, target)
     if workers > 1:
         return ProcessBackend(workers, target)

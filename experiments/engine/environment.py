@@ -41,10 +41,29 @@ class Variable:
         if self.allowed is not None and value.strip().lower() not in self.allowed:
             raise UsageError(f"{shown}: allowed: {', '.join(self.allowed)}")
         if self.folder:
-            if not value.strip():
-                raise UsageError(f"{shown}: empty; allowed: a folder path")
-            if os.path.exists(value) and not os.path.isdir(value):
-                raise UsageError(f"{shown}: exists and is not a folder; allowed: a folder path")
+            problem = "empty" if not value.strip() else folder_problem(value)
+            if problem:
+                raise UsageError(f"{shown}: {problem}; allowed: a folder path where files "
+                                 "can be created")
+
+
+def folder_problem(path: str) -> str | None:
+    """Why files cannot be created in the folder ``path`` (made if missing), or None.
+
+    The folder, or its nearest existing parent, must be a folder in which a
+    file can be created.
+    """
+    import tempfile
+    existing = os.path.abspath(path)
+    try:
+        while not os.path.exists(existing) and existing != os.path.dirname(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
+            return f"{existing!r} is not a folder"
+        with tempfile.TemporaryFile(dir=existing):
+            return None
+    except OSError as exc:
+        return f"cannot create files in {existing!r} ({exc.strerror or type(exc).__name__})"
 
 
 VARIABLES = {v.name: v for v in (

@@ -18,6 +18,7 @@ writing nothing unless asked to.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import math
@@ -38,10 +39,11 @@ from .framework import Experiment
 from .style import FIGURE_FORMATS, save_figure
 from .locking import LockBusy, exclusive
 from .backends import make_backend
-from .plan import MAX_CONDITIONS, Plan, make_plan
+from .plan import MAX_CONDITIONS, Plan, check_grid_size, make_plan
+from .settings import Setting
 from .storage import partial_dir, sweep_lock
-from .sweep import SweepInterrupted, execute, finish
-from .table import MAIN, OutputError, StagedFiles, Table, output_error
+from .sweep import SweepInterrupted, execute, finish, stop_at_once_on_signals
+from .table import MAIN, OutputError, StagedFiles, Table, atomic_write_text, output_error
 
 #: Keys of a TOML config besides the [set] table.
 CONFIG_KEYS = {"seed", "quick", "out", "workers", "scheduler", "batch_size", "zip", "set",
@@ -73,18 +75,29 @@ def load_config(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     file = Path(path)
-    if not file.is_file():
-        raise UsageError(f"--config {path!r}: no such file")
+    shown = f"--config {shown_value(str(path))}"
     try:
-        config = tomllib.loads(file.read_text())
+        if file.is_dir():
+            raise UsageError(f"{shown}: is a folder, not a file; allowed: a TOML file")
+        if not file.is_file():
+            raise UsageError(f"{shown}: no such file; allowed: a TOML file")
+        text = file.read_bytes()
+    except (OSError, ValueError) as exc:  # a name too long, a symbolic link loop, no access
+        if isinstance(exc, UsageError):
+            raise
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{shown}: cannot be read ({why}); allowed: a readable TOML "
+                         "file") from None
+    try:
+        config = tomllib.loads(text.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--config {path!r}: not valid TOML ({str(exc).splitlines()[0]})") from None
+        raise UsageError(f"{shown}: not valid TOML ({str(exc).splitlines()[0]})") from None
     unknown = set(config) - CONFIG_KEYS
     if unknown:
-        raise UsageError(f"--config {path!r}: unknown key {sorted(unknown)[0]!r}; "
+        raise UsageError(f"{shown}: unknown key {shown_value(sorted(unknown)[0])}; "
                          f"allowed: {', '.join(sorted(CONFIG_KEYS))}")
     if "set" in config and not isinstance(config["set"], dict):
-        raise UsageError(f"--config {path!r}: 'set' must be a table of NAME = VALUE")
+        raise UsageError(f"{shown}: 'set' must be a table of NAME = VALUE")
     return config
 
 
@@ -106,6 +119,17 @@ def resolve(experiment: type[Experiment], quick: bool, config_set: Mapping[str, 
                 continue
             values[name] = settings[name].parse(raw, origin)
     return values
+
+
+def check_counts(experiment: type[Experiment], quick: bool, given: Mapping[str, Any],
+                 zip_dims: Sequence[str], max_conditions: int) -> None:
+    """Refuse a grid over ``max_conditions`` from the number of values alone, before any
+    value is parsed (a range of a million values takes seconds to parse): zipped
+    settings count once."""
+    counts = {name: len(s.values(quick)) for name, s in experiment.all_settings().items()}
+    counts.update({name: Setting.count(raw) for name, raw in given.items() if name in counts})
+    axes = [(n, c) for n, c in counts.items() if c > 1 and (n not in zip_dims or n == zip_dims[0])]
+    check_grid_size(axes, max_conditions)
 
 
 def versions(packages: Sequence[str] = ("hypomag", "brian2", "numpy", "matplotlib", "Cython")
@@ -217,6 +241,7 @@ def draw(experiment: Experiment, tables: Mapping[str, Table], out: Path) -> list
     except BaseException as exc:
         for ext in FIGURE_FORMATS:
             (out / f"{name}.{ext}").unlink(missing_ok=True)
+        list_figures(out, name, drawn=False)
         done = f"the tables and {name}.json in {out} are complete"
         if isinstance(exc, KeyboardInterrupt):
             raise SweepInterrupted(f"interrupted while drawing the figure; {done}: "
@@ -230,18 +255,58 @@ class FigureError(RuntimeError):
     """Drawing the figure failed after the tables and record were written."""
 
 
-def check_output_folder(out: Path) -> None:
+def list_figures(out: Path, name: str, drawn: bool) -> None:
+    """Make the record's ``files`` list the figure files exactly when they are ``drawn``."""
+    path = out / f"{name}.json"
+    info = json.loads(path.read_text())
+    figures = [f"{name}.{ext}" for ext in FIGURE_FORMATS]
+    files = [f for f in info["files"] if f not in figures]
+    listed = files[:-1] + figures + files[-1:] if drawn else files  # the record last
+    if listed != info["files"]:
+        info["files"] = listed
+        atomic_write_text(path, json.dumps(info, indent=2) + "\n")
+
+
+def check_output_folder(out: str | Path, origin: str = "--out") -> None:
     """Refuse, before anything runs, an output folder that cannot take the results.
 
     The folder (or, if it does not exist yet, its nearest existing parent)
-    must be a folder in which a file can be created.
+    must be a folder in which a file can be created. An empty path, a path
+    the system cannot take (too long), a broken symbolic link and a loop of
+    symbolic links on the way are refused too; ``origin`` names the option
+    in the message (``--out``, ``config out``, ``out``).
     """
-    out = Path(out)
-    existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    shown = f"--out {shown_value(str(out))}"
-    if not existing.is_dir():
+    import errno
+    import os
+    text = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    if not isinstance(text, str):
+        raise UsageError(f"{origin}={shown_value(out)}: allowed: a folder path (a string)")
+    shown = f"{origin} {shown_value(text)}"
+    if not text.strip():
+        raise UsageError(f"{shown}: empty; allowed: a folder path")
+    out = Path(text)
+    try:
+        existing = out
+        while not existing.exists() and existing != existing.parent:
+            if os.path.lexists(existing):  # a symbolic link to nowhere, or a loop of them
+                try:
+                    os.stat(existing)
+                    why = "is a broken symbolic link"
+                except OSError as exc:
+                    why = ("is a symbolic link loop" if exc.errno == errno.ELOOP
+                           else "is a broken symbolic link")
+                where = "" if existing == out else f"{str(existing)!r} on the way "
+                raise UsageError(f"{shown}: {where}{why}; allowed: a folder path")
+            existing = existing.parent
+        is_folder = existing.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, an embedded NUL
+        if isinstance(exc, UsageError):
+            raise
+        if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
+            raise UsageError(f"{shown}: is a symbolic link loop; allowed: a folder path") from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{shown}: not a usable path ({why}); allowed: a folder path") from None
+    if not is_folder:
         where = "exists" if existing == out else f"is inside the file {str(existing)!r}"
         raise UsageError(f"{shown}: {where} and is not a folder; allowed: a folder path")
     try:
@@ -295,6 +360,8 @@ def prepare(experiment_class: type[Experiment], *, quick: bool = False, seed: in
     conditions, before anything is written.
     """
     check_options(quick=quick, seed=seed, batch_size=batch_size, max_conditions=max_conditions)
+    check_counts(experiment_class, quick, {**(config_set or {}), **(cli_set or {})},
+                 tuple(zip_dims), max_conditions)
     values = resolve(experiment_class, quick, config_set or {}, cli_set or {}, strict)
     return make_plan(experiment_class(), values, seed, zip_dims, batch_size, quick=quick,
                      max_conditions=max_conditions)
@@ -305,7 +372,9 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
     """Run a prepared plan and write its results into ``out``; return the tables.
 
     The tables and the record are written as one set once every batch has
-    run, then the figure is drawn (:func:`write_data`, :func:`draw`).
+    run, then the figure is drawn (:func:`store`, :func:`draw`). Ctrl-C and
+    SIGTERM stop it at any point with a one-line account of what is kept; a
+    failed run leaves no output folder it created and nothing in it.
     """
     name = plan.experiment.name
     start = time.perf_counter()
@@ -313,31 +382,77 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
     check_output_folder(out)
     # before mkdir: a bad --scheduler writes nothing
     backend = make_backend(worker_count(plan, workers, scheduler), scheduler)
+    created = not out.exists()
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        # experiments/engine/locking.py: an identical run in progress in this folder stops us
-        # at once; runs with other settings write their result files one after the other
-        with exclusive(sweep_lock(plan, out), wait=False):
-            tables = execute(plan, out, backend, resume=resume, progress=progress)
-            with exclusive(out / f".{name}.lock"):
-                try:
-                    write_data(plan, tables, out, backend.name, time.perf_counter() - start,
-                               argv or sys.argv)
-                except OutputError as exc:
-                    raise OutputError(f"{exc}; nothing of it was written, every batch is kept "
-                                      f"in {partial_dir(plan, out)}: run the same command with "
-                                      "--resume to write the results") from None
-                finish(plan, out)
-                draw(plan.experiment, tables, out)
-    except OSError as exc:  # the folder and its lock files
-        raise output_error(out, exc) from None
+        with stop_at_once_on_signals():
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise output_error(out, exc) from None
+            # experiments/engine/locking.py: an identical run in progress in this folder stops
+            # us at once; runs with other settings write their result files one after the other
+            with locked(sweep_lock(plan, out), wait=False):
+                tables = execute(plan, out, backend, resume=resume, progress=progress)
+                with locked(out / f".{name}.lock"):
+                    store(plan, tables, out, backend.name, time.perf_counter() - start,
+                          argv or sys.argv)
+                    finish(plan, out)
+                    draw(plan.experiment, tables, out)
     except LockBusy:
         raise UsageError(f"--out {str(out)!r}: another hypomag run is computing the same {name} "
                          "sweep (same settings and seed) into this folder; allowed: wait for it "
                          "to finish, or choose another --out") from None
+    except KeyboardInterrupt as exc:
+        remove_if_empty(out, created)
+        if isinstance(exc, SweepInterrupted):
+            raise
+        raise SweepInterrupted(f"interrupted after every batch finished; {kept_for_writing(plan, out)}") from None
+    except BaseException:
+        remove_if_empty(out, created)
+        raise
     finally:
         backend.close()
     return tables
+
+
+@contextlib.contextmanager
+def locked(path: Path, wait: bool = True):
+    """:func:`~experiments.engine.locking.exclusive`, a lock file that cannot be made being
+    an :class:`~experiments.engine.table.OutputError` naming it."""
+    stack = contextlib.ExitStack()
+    try:
+        stack.enter_context(exclusive(path, wait=wait))
+    except OSError as exc:
+        raise output_error(path, exc) from None
+    with stack:
+        yield
+
+
+def kept_for_writing(plan: Plan, out: Path) -> str:
+    """Where the finished batches wait for a ``--resume`` that writes the results."""
+    return (f"every batch is kept in {partial_dir(plan, out)}: run the same command with "
+            "--resume to write the results")
+
+
+def store(plan: Plan, tables: Mapping[str, Table], out: Path, backend: str, wall: float,
+          argv: Sequence[str]) -> None:
+    """:func:`write_data`; if it fails or is interrupted, nothing of the set is written and
+    the error says that ``--resume`` writes it from the kept batches."""
+    try:
+        write_data(plan, tables, out, backend, wall, argv)
+    except OutputError as exc:
+        raise OutputError(f"{exc}; no table or record was written, "
+                          f"{kept_for_writing(plan, out)}") from None
+    except KeyboardInterrupt:
+        raise SweepInterrupted("interrupted while writing the tables; none was written, "
+                               f"{kept_for_writing(plan, out)}") from None
+
+
+def remove_if_empty(out: Path, created: bool) -> None:
+    """Remove the output folder a failed run created, if nothing is in it."""
+    if created:
+        with contextlib.suppress(OSError):
+            out.rmdir()  # only succeeds on an empty folder
 
 
 def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: int = 1,
@@ -372,6 +487,15 @@ def simulate(experiment_class: type[Experiment], *, quick: bool = False, seed: i
     check_environment()
     check_options(quick=quick, seed=seed, batch_size=batch_size, workers=workers,
                   max_conditions=max_conditions)
+    if not isinstance(progress, bool):
+        raise UsageError(f"progress={shown_value(progress)}: allowed: True or False")
+    if isinstance(zip_dims, str):  # "mg_i,v", as --zip takes it
+        zip_dims = tuple(z.strip() for z in zip_dims.split(",") if z.strip())
+    elif not (isinstance(zip_dims, (list, tuple)) and all(isinstance(z, str) for z in zip_dims)):
+        raise UsageError(f"zip_dims={shown_value(zip_dims)}: allowed: \"A,B\" or a list of "
+                         "parameter names")
+    if out is not None:
+        check_output_folder(out, "out")
     plan = prepare(experiment_class, quick=quick, seed=seed, cli_set=settings,
                    zip_dims=zip_dims, batch_size=batch_size, max_conditions=max_conditions)
     if out is not None:
@@ -405,10 +529,24 @@ def load_tables(experiment_class: type[Experiment], out: Path) -> dict[str, Tabl
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise UsageError(f"--replot: {str(record_file)!r} is not a record of a {name} run "
                          f"({type(exc).__name__}); allowed: rerun the experiment") from None
+    damaged = UsageError(f"--replot: {str(record_file)!r} is not a record of a {name} run "
+                         "(its tables are not listed as FILE: {table, sha256}); allowed: rerun "
+                         "the experiment")
+    if not isinstance(written, dict) or not all(
+            isinstance(f, str) and isinstance(e, dict) and isinstance(e.get("table"), str)
+            and isinstance(e.get("sha256"), str) for f, e in written.items()):
+        raise damaged
+    if MAIN not in {e["table"] for e in written.values()}:
+        raise UsageError(f"--replot: {str(record_file)!r} lists no table {MAIN!r} of {name} "
+                         "(the record is damaged); allowed: rerun the experiment")
     tables = {}
     for file, expected in written.items():
         path = out / file
-        data = path.read_bytes() if path.is_file() else None
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except OSError as exc:
+            raise UsageError(f"--replot: {str(path)!r} cannot be read ({exc.strerror}); "
+                             "allowed: rerun the experiment") from None
         if data is None or hashlib.sha256(data).hexdigest() != expected.get("sha256"):
             why = "is missing" if data is None else "differs from what the run wrote (truncated, "\
                 "edited or replaced)"
@@ -429,4 +567,5 @@ def replot(experiment_class: type[Experiment], out: Path) -> list[str]:
     paths = save_figure(fig, Path(out) / experiment_class.name)
     import matplotlib.pyplot as plt
     plt.close(fig)
+    list_figures(Path(out), experiment_class.name, drawn=True)
     return [p.name for p in paths]

@@ -198,6 +198,22 @@ class Setting:
         """
         return self.quantities(self._read(raw, origin))
 
+    @staticmethod
+    def count(raw: Any) -> int:
+        """How many values ``raw`` gives, read from its shape alone (nothing is parsed):
+        the count of a range, the items of a list. A malformed value counts 1 (its
+        parse reports it)."""
+        if isinstance(raw, (list, tuple)) or (hasattr(raw, "ndim") and raw.ndim > 0):
+            return len(raw)
+        if not isinstance(raw, str):
+            return 1
+        if "," in raw:
+            return raw.count(",") + 1
+        parts = raw.split(":")
+        if len(parts) == 3 and parts[2].strip().isdigit():
+            return int(parts[2])
+        return 1
+
     def _read(self, raw: Any, origin: str) -> tuple:
         """``raw`` as numbers in the setting's unit (or choice strings), checked."""
         shown = f"{origin} {self.name}={shown_value(raw)}"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from . import progress as batch_progress
-from .backends import SerialBackend
+from .backends import BackendLost, SerialBackend
 from .batch import experiment_spec
 from .environment import flag
 from .plan import Plan, lead_columns
@@ -78,10 +78,16 @@ def stop_at_once_on_signals():
     def interrupt(signum, frame):
         request.signal = signal.Signals(signum).name
         raise KeyboardInterrupt(request.signal)
+
+    def unraisable(info):  # the swallowed interrupt is acted on later: no traceback for it
+        if not issubclass(info.exc_type, KeyboardInterrupt):
+            previous_hook(info)
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         yield request
     finally:
+        sys.unraisablehook = previous_hook
         for number, handler in previous.items():
             signal.signal(number, handler)
 
@@ -96,11 +102,19 @@ def interrupted(folder: Path, kept: int, total: int) -> SweepInterrupted:
 
 
 def root_cause(exc: BaseException) -> BaseException:
-    """The innermost cause of a chained exception (Brian2 wraps the real error)."""
+    """The innermost cause of a chained exception (Brian2 wraps the real error).
+
+    A worker process's exception arrives with the worker's traceback as its
+    cause (``concurrent.futures``' ``_RemoteTraceback``, text only): that is
+    not a cause, so the chain stops before it.
+    """
     seen = set()
-    while (exc.__cause__ or exc.__context__) is not None and id(exc) not in seen:
+    while id(exc) not in seen:
         seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+        inner = exc.__cause__ or exc.__context__
+        if inner is None or type(inner).__name__ == "_RemoteTraceback":
+            break
+        exc = inner
     return exc
 
 
@@ -134,7 +148,12 @@ def _prepare(plan: Plan, out: Path, backend, resume: bool):
         plan.rebatch(min(plan.batch_size, math.ceil(total / parallel)))
     folder = partial_dir(plan, out)
     if folder.exists() and not resume:
+        earlier = len(stored_batches(folder, total))
         shutil.rmtree(folder)
+        if earlier:
+            print(f"hypomag: computing every batch again: removed {earlier} finished batches "
+                  f"of an earlier, unfinished run of this sweep ({folder}; --resume would have "
+                  "kept them)", file=sys.stderr)
     folder.mkdir(parents=True, exist_ok=True)
     covered = stored_batches(folder, total)
     for stale in remove_stale(folder):
@@ -230,8 +249,8 @@ def execute(plan: Plan, out: Path, backend=None, resume: bool = False,
         if hasattr(backend, "stop"):  # end the batches still running in other processes
             backend.stop()
         raise interrupted(folder, len(covered), n_batches) from None
-    except OutputError as exc:  # a full disk, say: what was stored stays for --resume
-        raise OutputError(f"{exc}; {kept_note(folder, len(covered))}") from None
+    except (OutputError, BackendLost) as exc:  # a full disk, a lost cluster: kept for --resume
+        raise type(exc)(f"{exc}; {kept_note(folder, len(covered))}") from None
     if failures:
         more = f" (+{len(failures) - 1} more failed batches)" if len(failures) > 1 else ""
         raise SweepError(f"{failures[0]}{more}; {kept_note(folder, len(covered))}")

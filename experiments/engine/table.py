@@ -7,6 +7,7 @@ a temporary file in the same folder, then renamed over the target.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
@@ -187,12 +188,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         staged.write(path, data)
 
 
-class StagedFiles:
-    """Files that appear together or not at all: a ``with`` block stages them under
-    temporary names and, if it ends without an exception, renames them into place.
+@contextlib.contextmanager
+def signals_held():
+    """Hold SIGINT and SIGTERM back for the block (delivered after it), where possible."""
+    import signal
+    import threading
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
-    A failed write (:class:`OutputError`) or any exception inside the block
-    removes what was staged and leaves every target as it was.
+
+class StagedFiles:
+    """Files that appear together: a ``with`` block stages them under temporary names
+    and, if it ends without an exception, renames them into place.
+
+    A failed write (:class:`OutputError`), Ctrl-C or any exception inside the
+    block removes what was staged and leaves every target as it was. The
+    renames then run with SIGINT and SIGTERM held back (on POSIX, in the main
+    thread), so a signal cannot split the set; only a rename that fails
+    (which a full disk does not cause: renaming allocates nothing) could.
     """
 
     def __init__(self):
@@ -210,11 +230,12 @@ class StagedFiles:
     def __exit__(self, kind, exc, traceback) -> None:
         try:
             if kind is None:
-                for tmp, path in self.staged:
-                    try:
-                        os.replace(tmp, path)
-                    except OSError as error:
-                        raise output_error(path, error) from None
+                with signals_held():
+                    for tmp, path in self.staged:
+                        try:
+                            os.replace(tmp, path)
+                        except OSError as error:
+                            raise output_error(path, error) from None
         finally:
             for tmp, _ in self.staged:
                 if os.path.exists(tmp):

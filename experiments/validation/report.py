@@ -435,9 +435,9 @@ def main(quick: bool = False, out: Path = Path("validation"), names: Iterable[st
     from experiments.engine.settings import UsageError
     from experiments.engine.table import atomic_write_text
     stream = stream or sys.stdout
+    from experiments.engine.run import check_output_folder
+    check_output_folder(out)  # up front: a folder that cannot take the report is refused now
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r}: exists and is not a folder")
     if names is not None:
         _load_all_checks()
         unknown = [n for n in names if n not in CHECKS]
