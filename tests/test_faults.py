@@ -74,7 +74,7 @@ def test_a_grid_over_the_limit_is_refused_at_once(tmp_path):
     elapsed = time.perf_counter() - start
     line = one_error_line(stderr)
     assert status == 2
-    assert "100000000000 conditions (1000000 mg_i x 100000 v)" in line
+    assert "the romk_iv sweep has 100000000000 conditions (1000000 mg_i x 100000 v)" in line
     assert "at most 1000000" in line and "--max-conditions" in line
     assert elapsed < 30  # parsing the two axes; a laid-out grid would exhaust the memory
     assert not out.exists()
@@ -84,7 +84,7 @@ def test_the_limit_is_configurable(tmp_path):
     """--max-conditions lowers (or raises) the limit; 6 conditions over a limit of 5 fail."""
     out = tmp_path / "out"
     status, _, stderr = call("run", "romk_iv", *SMALL, "--max-conditions", "5", "--out", str(out))
-    assert status == 2 and "the sweep has 6 conditions (2 mg_i x 3 v)" in one_error_line(stderr)
+    assert status == 2 and "the romk_iv sweep has 6 conditions (2 mg_i x 3 v)" in one_error_line(stderr)
     assert not out.exists()
 
 
@@ -278,7 +278,7 @@ def test_a_cache_folder_that_cannot_be_made_is_refused_at_start(tmp_path, monkey
     monkeypatch.setenv("HYPOMAG_CYTHON_CACHE", str(afile / "cache"))
     status, _, stderr = call("run", "romk_iv", *SMALL, "--out", str(tmp_path / "out"))
     line = one_error_line(stderr)
-    assert status == 2 and f"{str(afile)!r} is not a folder" in line
+    assert status == 2 and f"is inside the file {str(afile)!r}" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 

@@ -88,7 +88,7 @@ def test_broken_link_and_link_loop_are_refused_up_front(tmp_path):
 def test_empty_out_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert refused(*RUN, "--out", "") == \
-        "hypomag: error: --out '': empty; allowed: a folder path"
+        "hypomag: error: --out '': empty; allowed: a folder path in which files can be created"
     (tmp_path / "c.toml").write_text('out = ""\n')
     assert "config out '': empty" in refused(*RUN, "--config", str(tmp_path / "c.toml"))
     with pytest.raises(UsageError, match="out '': empty"):

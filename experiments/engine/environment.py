@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from .errors import UsageError, shown_value
+from .folders import folder_problem
 
 #: Spellings of a true and a false flag (case-insensitive).
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -41,29 +42,10 @@ class Variable:
         if self.allowed is not None and value.strip().lower() not in self.allowed:
             raise UsageError(f"{shown}: allowed: {', '.join(self.allowed)}")
         if self.folder:
-            problem = "empty" if not value.strip() else folder_problem(value)
+            problem = folder_problem(value)
             if problem:
-                raise UsageError(f"{shown}: {problem}; allowed: a folder path where files "
+                raise UsageError(f"{shown}: {problem}; allowed: a folder path in which files "
                                  "can be created")
-
-
-def folder_problem(path: str) -> str | None:
-    """Why files cannot be created in the folder ``path`` (made if missing), or None.
-
-    The folder, or its nearest existing parent, must be a folder in which a
-    file can be created.
-    """
-    import tempfile
-    existing = os.path.abspath(path)
-    try:
-        while not os.path.exists(existing) and existing != os.path.dirname(existing):
-            existing = os.path.dirname(existing)
-        if not os.path.isdir(existing):
-            return f"{existing!r} is not a folder"
-        with tempfile.TemporaryFile(dir=existing):
-            return None
-    except OSError as exc:
-        return f"cannot create files in {existing!r} ({exc.strerror or type(exc).__name__})"
 
 
 VARIABLES = {v.name: v for v in (

@@ -126,13 +126,13 @@ class Plan:
         return " ".join(parts) or "(single condition)"
 
 
-def check_grid_size(axes: Sequence[tuple[str, int]], limit: int) -> None:
+def check_grid_size(experiment: str, axes: Sequence[tuple[str, int]], limit: int) -> None:
     """Refuse a grid of more than ``limit`` conditions; ``axes`` are (name, length)."""
     size = math.prod(length for _, length in axes)
     if size > limit:
         shape = " x ".join(f"{length} {name}" for name, length in axes)
-        raise UsageError(f"the sweep has {size} conditions ({shape}); allowed: at most "
-                         f"{limit} (--max-conditions N raises the limit)")
+        raise UsageError(f"the {experiment} sweep has {size} conditions ({shape}); allowed: "
+                         f"at most {limit} (--max-conditions N raises the limit)")
 
 
 def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
@@ -165,7 +165,8 @@ def make_plan(experiment: Experiment, values: Mapping[str, tuple], seed: int,
             groups.append([name])
         elif name == zip_dims[0]:  # the zipped group sits where its first name is
             groups.append(list(zip_dims))
-    check_grid_size([("/".join(g), len(values[g[0]])) for g in groups], max_conditions)
+    check_grid_size(experiment.name, [("/".join(g), len(values[g[0]])) for g in groups],
+                    max_conditions)
     axes = []
     for group in groups:
         axes.append([dict(zip(group, combo)) for combo in zip(*(values[n] for n in group))])

@@ -35,6 +35,7 @@ from typing import Any, Mapping, Sequence
 
 from .environment import check_environment
 from .errors import UsageError, shown_value
+from .folders import folder_problem
 from .framework import Experiment
 from .style import FIGURE_FORMATS, save_figure
 from .locking import LockBusy, exclusive
@@ -129,7 +130,7 @@ def check_counts(experiment: type[Experiment], quick: bool, given: Mapping[str, 
     counts = {name: len(s.values(quick)) for name, s in experiment.all_settings().items()}
     counts.update({name: Setting.count(raw) for name, raw in given.items() if name in counts})
     axes = [(n, c) for n, c in counts.items() if c > 1 and (n not in zip_dims or n == zip_dims[0])]
-    check_grid_size(axes, max_conditions)
+    check_grid_size(experiment.name, axes, max_conditions)
 
 
 def versions(packages: Sequence[str] = ("hypomag", "brian2", "numpy", "matplotlib", "Cython")
@@ -276,46 +277,14 @@ def check_output_folder(out: str | Path, origin: str = "--out") -> None:
     symbolic links on the way are refused too; ``origin`` names the option
     in the message (``--out``, ``config out``, ``out``).
     """
-    import errno
     import os
     text = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
     if not isinstance(text, str):
         raise UsageError(f"{origin}={shown_value(out)}: allowed: a folder path (a string)")
-    shown = f"{origin} {shown_value(text)}"
-    if not text.strip():
-        raise UsageError(f"{shown}: empty; allowed: a folder path")
-    out = Path(text)
-    try:
-        existing = out
-        while not existing.exists() and existing != existing.parent:
-            if os.path.lexists(existing):  # a symbolic link to nowhere, or a loop of them
-                try:
-                    os.stat(existing)
-                    why = "is a broken symbolic link"
-                except OSError as exc:
-                    why = ("is a symbolic link loop" if exc.errno == errno.ELOOP
-                           else "is a broken symbolic link")
-                where = "" if existing == out else f"{str(existing)!r} on the way "
-                raise UsageError(f"{shown}: {where}{why}; allowed: a folder path")
-            existing = existing.parent
-        is_folder = existing.is_dir()
-    except (OSError, ValueError) as exc:  # a name too long, an embedded NUL
-        if isinstance(exc, UsageError):
-            raise
-        if isinstance(exc, OSError) and exc.errno == errno.ELOOP:
-            raise UsageError(f"{shown}: is a symbolic link loop; allowed: a folder path") from None
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(f"{shown}: not a usable path ({why}); allowed: a folder path") from None
-    if not is_folder:
-        where = "exists" if existing == out else f"is inside the file {str(existing)!r}"
-        raise UsageError(f"{shown}: {where} and is not a folder; allowed: a folder path")
-    try:
-        with tempfile.TemporaryFile(dir=existing):
-            pass
-    except OSError as exc:
-        raise UsageError(f"{shown}: cannot create files in {str(existing)!r} "
-                         f"({exc.strerror or type(exc).__name__}); allowed: a folder you "
-                         "can write in") from None
+    problem = folder_problem(text)
+    if problem:
+        raise UsageError(f"{origin} {shown_value(text)}: {problem}; allowed: a folder path "
+                         "in which files can be created")
 
 
 def worker_count(plan: Plan, workers: int, scheduler: str | None) -> int:
