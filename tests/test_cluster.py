@@ -94,7 +94,7 @@ class Cluster:
 #: ``distributed.LocalCluster`` without workers): its event loop runs in a thread, so it
 #: unpickles tasks off the main thread. It writes its address as ``dask scheduler
 #: --scheduler-file`` does. It imports hypomag only when it deserializes a task (the
-#: task's function is ``experiments.engine.backends._run_pickled_batch``), off its main
+#: task's function is ``experiments.engine.dask_backend._run_pickled_batch``), off its main
 #: thread: ``import_brian2`` makes that import work there.
 SCHEDULER_IN_PYTHON = """
 import json, os, sys, time
@@ -241,9 +241,9 @@ def test_refused_scheduler_connection_fails_at_once(tmp_path):
 def test_silent_server_times_out(monkeypatch):
     """A server that accepts the connection and never answers (Dask's own Client waits for
     ever there) fails after CONNECT_TIMEOUT seconds (10; 1 here)."""
-    from experiments.engine import backends
+    from experiments.engine import backends, dask_backend
     from experiments.engine.errors import UsageError
-    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
@@ -351,9 +351,9 @@ def test_scheduler_lost_mid_sweep(tmp_path):
 def test_scheduler_without_workers(monkeypatch, tmp_path):
     """A scheduler with no worker: after CONNECT_TIMEOUT s (10; 1 here) a usage error that
     says to start workers, not a silent wait for ever."""
-    from experiments.engine import backends
+    from experiments.engine import backends, dask_backend
     from experiments.engine.errors import UsageError
-    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1)
     with distributed.LocalCluster(n_workers=0, host="127.0.0.1", protocol="tcp",
                                   scheduler_port=0, dashboard_address=None) as empty:
         address = empty.scheduler_address

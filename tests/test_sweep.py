@@ -213,6 +213,23 @@ def test_an_interrupt_python_swallowed_still_stops_the_sweep(tmp_path, capfd):
     assert len(stored_batches(partial_dir(plan, tmp_path), 10)) == 1
 
 
+def test_a_simulation_is_not_rerun_for_another_build():
+    """A process keeps its built simulation per build too: a batch asking for another code
+    generation target (a Dask worker serving clients with other HYPOMAG_TARGET) is built
+    anew, not run on code compiled for the first target."""
+    from experiments.engine.batch import _RUNNERS, run_batch
+    fixed, conditions = plan_of(ROMKIV, {"mg_i": "0,1", "v": "-80", "settle": "2"}).batches[0]
+    spec = experiment_spec(ROMKIV)
+    try:
+        numpy_rows = run_batch(spec, fixed, conditions, "numpy")
+        assert [key[1][0] for key in _RUNNERS] == ["numpy"]
+        cython_rows = run_batch(spec, fixed, conditions, "cython")
+        assert [key[1][0] for key in _RUNNERS] == ["cython"]
+    finally:
+        _RUNNERS.clear()
+    assert len(numpy_rows) == len(cython_rows) == 2
+
+
 def test_a_failure_before_any_batch_finished_leaves_nothing(tmp_path):
     """The only batch fails (a bug in an experiment, say): the message names the failing
     conditions and the error, does not advise --resume (it could not help), and no folder

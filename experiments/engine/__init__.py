@@ -42,7 +42,7 @@ _EXPORTS = {
     "Table": "table", "MAIN": "table", "atomic_write_text": "table",
     "Plan": "plan", "make_plan": "plan",
     "configure_brian": "batch", "run_batch": "batch",
-    "SerialBackend": "backends", "ProcessBackend": "backends", "DaskBackend": "backends",
+    "SerialBackend": "backends", "ProcessBackend": "backends", "DaskBackend": "dask_backend",
     "make_backend": "backends",
     "SweepError": "sweep", "execute": "sweep", "finish": "sweep",
     "resolve": "run", "prepare": "run", "simulate": "run", "replot": "run",

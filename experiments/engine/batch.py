@@ -69,7 +69,7 @@ def prepare_worker() -> None:
     ``dask worker`` reaches it) gets the handler Brian2 replaced back, so an
     interrupt ends it as it ends any Dask worker and the scheduler reruns its
     batch elsewhere; where it cannot (off the main thread) Brian2 is told not
-    to stop on interrupts. :class:`~experiments.engine.backends.DaskBackend`
+    to stop on interrupts. :class:`~experiments.engine.dask_backend.DaskBackend`
     runs this on every worker's event loop (a worker plugin).
     """
     brian2 = import_brian2()
@@ -107,7 +107,7 @@ def resolve_experiment(spec: str) -> type:
     return obj
 
 
-#: The simulation built in this process: (spec, fixed) -> (size, runner).
+#: The simulation built in this process: (spec, build, fixed) -> (size, runner).
 _RUNNERS: dict[tuple, tuple[int, Any]] = {}
 _LOCK = threading.RLock()
 
@@ -155,7 +155,12 @@ def run_batch(experiment_name: str, fixed: Mapping[str, Any],
         conditions = list(conditions)
         if not conditions:
             return []
-        key = (experiment_name, json.dumps(fixed, sort_keys=True, default=str))
+        # the build (target, vectorizing) is part of the key: a long-lived worker serving
+        # clients with other builds never reruns a simulation compiled for another
+        from .codegen import vectorize_enabled
+        from .environment import setting
+        build = (target or setting("HYPOMAG_TARGET"), vectorize_enabled())
+        key = (experiment_name, build, json.dumps(fixed, sort_keys=True, default=str))
         cached = _RUNNERS.get(key)
         if cached is None or not _padding_fits(cached[0], len(conditions)):
             progress.phase("building")

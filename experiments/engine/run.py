@@ -375,7 +375,8 @@ def run(plan: Plan, out: Path, *, workers: int = 1, scheduler: str | None = None
         remove_if_empty(out, created)
         if isinstance(exc, SweepInterrupted):
             raise
-        raise SweepInterrupted(f"interrupted after every batch finished; {kept_for_writing(plan, out)}") from None
+        raise SweepInterrupted("interrupted after every batch finished; "
+                               f"{kept_for_writing(plan, out)}") from None
     except BaseException:
         remove_if_empty(out, created)
         raise
