@@ -1,38 +1,47 @@
-"""``hypokalemia``: why K+ supplements fail until Mg2+ is restored.
+"""``hypokalemia``: K+ in Mg deficiency over days: renal wasting and cells that stay K-depleted.
 
-A patient with Mg deficiency (serum Mg ``serum_mg``, cytoplasmic Mg low) and
-raised distal Na+ delivery / aldosterone (``enac_scale``, e.g. on a thiazide)
-is followed over days (:class:`models.body.Body`) in four scenarios
-(``scenario``): ``untreated``; ``k_only`` (K+ supplement while Mg deficient);
-``mg_only``; ``k_and_mg``. Treatment starts at ``start_day``. Renal K+
-excretion comes from the collecting-duct principal-cell model
-(:class:`models.principal_cell.PrincipalCell`), tabulated once over plasma K
-and cytoplasmic Mg in one batched Brian2 run: low cytoplasmic Mg releases
-ROMK's block, so the kidney secretes more K+ at any plasma K; a K+
-supplement is largely secreted again, and plasma K stays below what K+ and
-Mg together achieve until Mg (with its lag of days into cells) is restored
-(Huang & Kuo 2007 JASN 18:2649).
+A whole-body K and Mg balance (:class:`models.body.Body`) whose kidney is the
+collecting-duct model (:class:`models.collecting_duct.CollectingDuct`,
+tabulated once over plasma K x cytoplasmic Mg, with aldosterone following
+plasma K). The default patient takes a thiazide: more distal Na+ delivery
+(``enac_scale``, ``flow``) and secondary aldosteronism (``aldosterone``), with
+serum Mg 0.45 mM (``serum_mg``). Four treatment scenarios (``scenario``) start
+on ``start_day``: ``untreated``, ``k_only`` (``k_supplement``), ``mg_only``
+(loading dose ``mg_load`` for ``mg_load_days``, then ``mg_supplement``) and
+``k_and_mg``; ``k_supplement`` and ``mg_supplement`` are sweepable.
 
-What the model says, with its defaults (serum Mg 0.3 mM, ENaC x3, K+ 40
-mmol/day, 21 days): untreated plasma K about 3.3 mM; K+ alone about 3.75;
-Mg alone about 3.75 and still rising (cell Mg lags); K+ and Mg about 4.35.
-Because distal K+ adaptation multiplies secretion by (K_p/K_p0)^n_adapt, a
-K+ supplement raises the steady plasma K by the same factor (1 +
-supplement/diet)^(1/n_adapt) with or without Mg; Mg deficiency lowers the
-whole curve. Whether K+ alone ends below 3.5 mM therefore depends on the
-dose, n_adapt and the depth of the Mg deficit (e.g. 20 mmol/day gives about
-3.6; see the report of the run's settings).
+Two mechanisms make K+ repletion fall short while Mg is low:
 
-Columns: ``scenario``, ``t_day``, ``plasma_k_mM``, ``serum_mg_mM``,
-``mg_i_mM``, ``urine_k_mmol_day``, ``k_intake_mmol_day``, ``k_icf_mM``,
-``urine_mg_mmol_day``. Side tables: ``hypokalemia_renal.csv`` (the
-principal-cell table: ``k_plasma_mM``, ``mg_i_mM``, ``j_k_pmol_min_mm``) and
-``hypokalemia_balance.csv`` (per scenario: final values, calibrated
-``length_mm``, relative K and Mg balance errors).
+* the kidney: low cytoplasmic Mg releases ROMK's brake, so secretion is higher
+  at every plasma K and rises more steeply with the K load (aldosterone);
+  the steady plasma-K gain of a supplement is therefore smaller than in the
+  same patient with normal Mg (``gain_ratio`` in the side table ``gain``);
+* the cells: the Na/K pump runs on Mg-ATP, so Mg-deficient cells hold less K
+  at a given plasma K and a K supplement does not refill them until Mg is
+  given (``k_icf_mM``; Wester & Dyckner 1981; Dørup et al. 1993).
+
+Mg alone first lowers plasma K: the cells it restores take K up from the
+extracellular fluid faster than the kidney cuts its excretion (a dip whose
+depth depends on ``tau_mg`` and ``k_pump_mg``, both uncertain).
+
+How large the renal effect is depends on how far cytoplasmic free Mg falls
+with serum Mg (``cell_exponent``), which is uncertain: the ``sensitivity``
+experiment shows every headline number against each uncertain parameter.
+
+Columns: ``scenario``, ``k_supplement_mmol_day``, ``mg_supplement_mmol_day``,
+``t_day``, ``plasma_k_mM``, ``serum_mg_mM``, ``mg_i_mM``, ``urine_k_mmol_day``,
+``k_intake_mmol_day``, ``k_icf_mM``, ``urine_mg_mmol_day``. Side tables:
+``hypokalemia_renal.csv`` (the collecting-duct table: ``k_plasma_mM``,
+``mg_i_mM``, ``aldosterone``, ``j_k_pmol_min_mm``), ``hypokalemia_balance.csv``
+(per condition: final values, calibrated ``length_mm``, relative K and Mg
+balance errors) and ``hypokalemia_gain.csv`` (per K dose: steady plasma-K
+gain at the patient's and at normal cytoplasmic Mg, their ratio, and the
+relative gains).
 
 References: Huang & Kuo 2007 JASN 18:2649; Sterns et al. 1981 Medicine
-60:339; Palmer, Antonian & Frindt 1994 J Gen Physiol 104:693; Agus 1999 JASN
-10:1616; Martin, González & Slatopolsky 2009 JASN 20:2291.
+60:339; Palmer, Antonian & Frindt 1994 J Gen Physiol 104:693; Dluhy et al.
+1972 JCI 51:1950; Wester & Dyckner 1981 Acta Med Scand Suppl 647:145; Dørup,
+Skajaa & Thybo 1993 J Intern Med 233:117; Agus 1999 JASN 10:1616.
 """
 from __future__ import annotations
 
@@ -41,42 +50,57 @@ from brian2 import mM
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from models.body import (SCENARIOS, Body, BodyParameters, RenalTable, balance_error,
+from models.body import (INTRACELLULAR_MG, SCENARIOS, Body, BodyParameters,
+                         RenalTable, aldosterone_at, balance_error, mg_i_equilibrium,
                          scenario_doses)
 from models.principal_cell import ApicalROMK, PrincipalCell
 
+from .engine import progress
 from .engine.framework import Experiment
-from .k_secretion import build_cell, cell_settings, check_steady
 from .engine.settings import Setting, UsageError, concentration, temperature
 from .engine.style import figure
+from .k_secretion import build_duct, check_converged, segment_inputs, tubule_settings
 
 HYPOKALEMIA_MM = 3.5
 NORMAL_K_MM = (3.5, 5.0)
+#: Collecting-duct conditions of the Mg-replete reference person the duct length is
+#: calibrated on: the ``k_secretion`` defaults (no thiazide).
+REFERENCE = {"aldosterone": 1.0, "enac_scale": 1.0, "flow": 5.0}
+THIAZIDE_SOURCE = ("a thiazide blocks NaCl reabsorption in the distal convoluted tubule, so "
+                   "more Na+ and fluid reach the collecting duct (Huang & Kuo 2007)")
 
 
 def _number(name, default, meaning, source, minimum=0.0, maximum=1000.0, quick=None,
-            exclusive=False, integer=False):
-    return Setting(name, (default,), None, meaning, source, quick=quick, minimum=minimum,
-                   maximum=maximum, exclusive_minimum=exclusive, integer=integer)
+            exclusive=False, integer=False, column=False, column_unit=""):
+    return Setting(name, (default,), None, meaning, source, quick=quick,
+                   minimum=minimum, maximum=maximum, exclusive_minimum=exclusive,
+                   integer=integer, column=column, column_unit=column_unit)
 
 
 def body_settings() -> tuple[Setting, ...]:
-    """Whole-body settings (shared with ``hypomagnesemia``); defaults from BodyParameters."""
+    """Whole-body settings (shared with ``hypomagnesemia`` and ``sensitivity``)."""
     d = BodyParameters()
     return (
         _number("k_diet", d.k_diet_mmol_day, "absorbed dietary K+ (mmol/day)",
                 "typical intake 70-100 mmol/day, ~10 % lost in stool"),
-        _number("n_adapt", d.n_adapt, "gain of distal K+ adaptation a = (K_p/K_p0)^n",
-                "Palmer, Antonian & Frindt 1994 JGP 104:693; Dluhy et al. 1972 JCI 51:1950 "
-                "[uncertain]", maximum=20.0),
-        _number("k_p0", d.k_p0_mM, "plasma K+ (mM) at which the Mg-replete body is in balance",
-                "normal serum K 3.5-5.0 mM (docs/reference.md section 5)", exclusive=True, maximum=20.0),
+        _number("aldo_slope", d.aldo_slope_per_mM, "d ln(aldosterone) / d plasma K (per mM)",
+                "aldosterone rises with plasma K (Dluhy et al. 1972 JCI 51:1950); slope of the "
+                "Maddah & Hallow 2022 model (0.951 per mM; 0.5 in a later re-implementation) "
+                "[uncertain]", maximum=5.0),
+        _number("k_p0", d.k_p0_mM, "plasma K+ (mM) at which the Mg-replete reference is in "
+                "balance", "normal serum K 3.5-5.0 mM (docs/reference.md section 5)",
+                exclusive=True, maximum=20.0),
         _number("beta_k", d.beta_k, "d ln(cell K)/d ln(plasma K)",
                 "derived: ~300 mmol body K per mM plasma K (Sterns et al. 1981 Medicine 60:339)",
                 maximum=5.0),
         _number("tau_k", d.tau_k_day, "K+ redistribution time between ECF and cells (days)",
                 "K loads are taken up by cells within hours [uncertain]", exclusive=True,
                 maximum=100.0),
+        _number("k_pump_mg", d.k_pump_mg_mM, "cytoplasmic Mg2+ (mM) of half-maximal cell K "
+                "holding by the Mg-ATP-driven Na/K pump",
+                "chosen so that the default patient's muscle K is ~5 % low; Mg depletion lowered "
+                "muscle K by up to 11 % in rats and K did not restore it (Wester & Dyckner 1981; "
+                "Dorup et al. 1993 J Intern Med 233:117) [uncertain]", maximum=100.0),
         _number("tau_mg", d.tau_mg_day, "lag of cytoplasmic behind serum Mg (days)",
                 "cell stores refill days after serum normalises (Agus 1999 JASN 10:1616; "
                 "Martin et al. 2009 JASN 20:2291) [uncertain]", exclusive=True, maximum=100.0),
@@ -85,16 +109,46 @@ def body_settings() -> tuple[Setting, ...]:
         _number("n_mg_renal", d.n_mg_renal, "exponent of urinary Mg vs serum Mg",
                 "derived: FE_Mg 3-4 % normally, 1-2 % in extrarenal deficiency (docs/reference.md "
                 "section 5)", maximum=20.0),
-        _number("cell_exponent", d.cell_exponent, "cytoplasmic Mg ~ serum Mg^gamma",
-                "proportional by default [uncertain]", maximum=5.0),
-        Setting("enac_scale", (3.0,), None, "ENaC activity of the patient relative to the "
-                "perfused-CCD baseline (distal Na+ delivery, aldosterone)",
-                "a patient on a thiazide: more distal Na+ delivery and secondary "
-                "aldosteronism, the setting in which Mg deficiency wastes K (Huang & Kuo "
-                "2007) [uncertain]", minimum=0.0, maximum=100.0),
-        Setting("table_points", (12,), None, "grid points per axis of the renal table",
-                "numerical choice (bilinear interpolation in log J)", quick=(8,), minimum=3,
+        _number("cell_exponent", d.cell_exponent, "cytoplasmic free Mg ~ serum Mg^gamma",
+                "derived: red-cell free Mg 146 vs 178 uM (-18 %) in hypomagnesemic patients "
+                "(J Am Coll Nutr 1989 8:580) at serum Mg about 0.55 mM gives 0.46; muscle free Mg "
+                "barely follows serum Mg (J Lab Clin Med 1996 127:207) [uncertain, 0.3-1]",
+                maximum=5.0),
+        _number("table_points", 24, "grid points per axis of the renal table",
+                "numerical choice (bilinear interpolation)", quick=(12,), minimum=3,
                 maximum=100, integer=True),
+    )
+
+
+#: The default patient's collecting duct: a thiazide (aldosterone, Na+ delivery, flow).
+THIAZIDE = {"aldosterone": 1.5, "enac_scale": 1.3, "flow": 5.5}
+
+
+def patient_settings(patient=THIAZIDE, why: str = THIAZIDE_SOURCE) -> tuple[Setting, ...]:
+    """The patient's collecting duct and its perfusion (shared with hypomagnesemia, sensitivity).
+
+    ``patient`` gives the defaults of ``aldosterone``, ``enac_scale`` and
+    ``flow`` (:data:`THIAZIDE`, or :data:`REFERENCE` for a patient without a
+    diuretic), ``why`` their source.
+    """
+    tubule = {s.name: s for s in tubule_settings()}
+    return (
+        Setting("aldosterone", (patient["aldosterone"],), None, "the patient's aldosterone at "
+                "the reference plasma K, relative to baseline", why + "; thiazides raise plasma "
+                "aldosterone (chlorothiazide 500 mg/day: +66 %; meta-analysis SMD 0.3) [uncertain]", minimum=0.0,
+                exclusive_minimum=True, maximum=100.0),
+        Setting("enac_scale", (patient["enac_scale"],), None, "ENaC activity beyond "
+                "aldosterone's: the extra distal Na+ delivery of the patient",
+                why + " [uncertain]", minimum=0.0, maximum=100.0),
+        Setting("flow", (patient["flow"],), None, "the patient's flow into the collecting duct "
+                "(nl/min)", why + "; reference 5 nl/min [uncertain]", minimum=0.0,
+                exclusive_minimum=True, maximum=1e4),
+        tubule["segment_length"], tubule["slab_length"],
+        concentration("na_lumen", (140.0,), "luminal Na+ entering the collecting duct",
+                      "perfused-tubule Ringer 140 mM", column=False, variable="Na_lumen"),
+        concentration("k_lumen", (5.0,), "luminal K+ entering the collecting duct",
+                      "perfusate K 5 mM (Tomita et al. 1985)", column=False, variable="K_lumen"),
+        temperature("absolute temperature"),
     )
 
 
@@ -106,74 +160,185 @@ def single_valued(values, names, experiment: str, swept: str) -> None:
                              f"value in {experiment} (sweep {swept} instead); allowed: one value")
 
 
-def renal_table(experiment, fixed, points: int | None = None, extra_k_plasma=None,
-                extra_mg_i=None) -> tuple[RenalTable, list[dict], dict | None]:
-    """Principal-cell steady-state K+ secretion over plasma K x cytoplasmic Mg (one Brian2 run).
-
-    Grid: plasma K 2-7 mM (linear), cytoplasmic Mg 0.02-1.2 mM (geometric),
-    ``points`` each; every other condition as in ``fixed`` (ENaC scaled by
-    ``enac_scale``). ``extra_k_plasma``/``extra_mg_i`` (arrays, mM) add units
-    to the same run, whose outputs come back as the third value (else None).
-    Returns the table, its rows for the side table and the extra outputs.
-    """
-    points = int(points or fixed["table_points"])
-    k_grid = np.linspace(2.0, 7.0, points)
-    mg_grid = np.geomspace(0.02, 1.2, points)
-    kk, gg = np.meshgrid(k_grid, mg_grid, indexing="ij")
-    k_all, mg_all = kk.ravel(), gg.ravel()
-    extra = 0 if extra_mg_i is None else len(np.atleast_1d(extra_mg_i))
-    if extra:
-        k_all = np.concatenate([k_all, np.broadcast_to(extra_k_plasma, (extra,))])
-        mg_all = np.concatenate([mg_all, np.atleast_1d(extra_mg_i)])
-    cell, group = build_cell(type(experiment), k_all.size, fixed)
-    env = experiment.model_values([{} for _ in range(k_all.size)], fixed, group.variables)
-    env["P_ENaC"] = env["P_ENaC"] * float(fixed["enac_scale"])
-    env["K_blood"] = k_all * mM
-    env["Mg_i"] = mg_all * mM
-    result = cell.run(group, env, duration=fixed["relax"], report=experiment.report())
-    check_steady(result, f"{experiment.name} renal table")
-    j = result["j_k_pmol_min_mm"][:kk.size].reshape(kk.shape)
-    rows = [{"_table": "renal", "_once": True, "k_plasma_mM": float(k), "mg_i_mM": float(g),
-             "j_k_pmol_min_mm": float(v)} for k, g, v in zip(kk.ravel(), gg.ravel(), j.ravel())]
-    extra_out = {key: value[kk.size:] for key, value in result.items()} if extra else None
-    return RenalTable(k_grid, mg_grid, j), rows, extra_out
+def check_patient(values) -> None:
+    """UsageError for a patient whose luminal K or serum Mg is 0, or who is treated too late."""
+    for name in ("k_lumen", "serum_mg"):
+        if any(v <= 0 for v in values[name]):
+            raise UsageError(f"--set {name}={float(values[name][0] / mM):g}: must be > 0 mM; "
+                             "allowed: numbers in mM > 0")
+    if values["start_day"][0] >= values["days"][0]:
+        raise UsageError(f"--set start_day={values['start_day'][0]:g}: must be before "
+                         f"days={values['days'][0]:g}")
 
 
 def body_parameters(fixed) -> BodyParameters:
     """BodyParameters from the run's settings."""
-    return BodyParameters(k_diet_mmol_day=fixed["k_diet"], n_adapt=fixed["n_adapt"],
+    return BodyParameters(k_diet_mmol_day=fixed["k_diet"], aldo_slope_per_mM=fixed["aldo_slope"],
                           k_p0_mM=fixed["k_p0"], beta_k=fixed["beta_k"], tau_k_day=fixed["tau_k"],
-                          tau_mg_day=fixed["tau_mg"], beta_mg=fixed["beta_mg"],
-                          n_mg_renal=fixed["n_mg_renal"], cell_exponent=fixed["cell_exponent"])
+                          k_pump_mg_mM=fixed["k_pump_mg"], tau_mg_day=fixed["tau_mg"],
+                          beta_mg=fixed["beta_mg"], n_mg_renal=fixed["n_mg_renal"],
+                          cell_exponent=fixed["cell_exponent"])
+
+
+class PatientKidney:
+    """The patient's collecting-duct K+ secretion J(K_p, Mg_i), pmol/min/mm, solved directly.
+
+    Every call solves the duct (:class:`models.collecting_duct.CollectingDuct`)
+    at the given plasma K and cytoplasmic Mg, with the aldosterone that plasma
+    K calls for (:func:`models.body.aldosterone_at` of the patient's
+    ``aldosterone``) and every other condition from the run's settings; with
+    ``reference=True`` at the Mg-replete reference person's conditions
+    (:data:`REFERENCE`, normal aldosterone at every plasma K). A
+    :class:`models.body.Body` accepts it in place of a :class:`RenalTable`.
+
+    Several variants of the settings (``fixed`` a list of them, as in the
+    ``sensitivity`` experiment) share one solve: ``variant`` gives each unit's
+    variant (default: all the first).
+    """
+
+    def __init__(self, experiment, fixed):
+        variants = fixed if isinstance(fixed, (list, tuple)) else [fixed]
+        self.name = experiment.name
+        self.params = [body_parameters(f) for f in variants]
+        self.duct = build_duct(type(experiment), variants[0])
+        names = self.duct.cell.values_si({}, 1)
+        bases = [segment_inputs(type(experiment), [{}], f, names) for f in variants]
+        self.base = {key: np.concatenate([np.asarray(b[key], float).ravel() for b in bases])
+                     for key in bases[0]}
+        self.base["P_ENaC"] = np.array([float(np.asarray(self.duct.cell.enac.values["P_ENaC"]))
+                                        if "P_ENaC" not in f else float(np.asarray(f["P_ENaC"]))
+                                        for f in variants])
+        self.aldosterone = np.array([float(f["aldosterone"]) for f in variants])
+        self.flow = np.array([float(f["flow"]) for f in variants])
+        self.enac_scale = np.array([float(f["enac_scale"]) for f in variants])
+
+    def solve(self, k_plasma, mg_i, reference=False, variant=None) -> dict:
+        """The duct's steady state at plasma K and cytoplasmic Mg (arrays, mM)."""
+        k_plasma, mg_i = (np.ravel(a) for a in np.broadcast_arrays(
+            np.asarray(k_plasma, float), np.asarray(mg_i, float)))
+        n = k_plasma.size
+        v = np.zeros(n, int) if variant is None else np.broadcast_to(np.ravel(variant), (n,))
+        env = {key: value[v] for key, value in self.base.items()}
+        if reference:
+            aldo = np.full(n, REFERENCE["aldosterone"])
+            scale, flow = np.full(n, REFERENCE["enac_scale"]), np.full(n, REFERENCE["flow"])
+        else:
+            slope = np.array([p.aldo_slope_per_mM for p in self.params])[v]
+            k_p0 = np.array([p.k_p0_mM for p in self.params])[v]
+            aldo = aldosterone_at(k_plasma, self.aldosterone[v], slope, k_p0)
+            scale, flow = self.enac_scale[v], self.flow[v]
+        env.update(K_blood=k_plasma, Mg_i=mg_i, aldosterone=aldo, P_ENaC=env["P_ENaC"] * scale)
+        result = self.duct.steady_state(flow, env, n)
+        check_converged(result, f"{self.name} collecting duct")
+        result["aldosterone"] = aldo
+        return result
+
+    def secretion(self, variant=None):
+        """J(k_plasma, mg_i) of the given units' variants, shaped like the broadcast of its inputs."""
+        def j_k(k_plasma, mg_i):
+            shape = np.broadcast(np.asarray(k_plasma), np.asarray(mg_i)).shape
+            index = None if variant is None else np.broadcast_to(variant, shape)
+            return self.solve(k_plasma, mg_i, variant=index)["j_k_pmol_min_mm"].reshape(shape)
+        return j_k
+
+    def __call__(self, k_plasma, mg_i) -> np.ndarray:
+        """Secretion (pmol/min/mm) of the first variant at plasma K and cytoplasmic Mg."""
+        return self.secretion()(k_plasma, mg_i)
+
+    def reference_j(self) -> np.ndarray:
+        """Secretion of the Mg-replete reference person at K_p0, per variant (calibrates L0)."""
+        k_p0 = np.array([p.k_p0_mM for p in self.params])
+        return self.solve(k_p0, np.full(k_p0.size, INTRACELLULAR_MG), reference=True,
+                          variant=np.arange(k_p0.size))["j_k_pmol_min_mm"]
+
+    def table(self, points: int) -> tuple[RenalTable, list[dict]]:
+        """The secretion on a grid (plasma K 1.5-7 mM linear, Mg_i 0.02-1.2 mM geometric).
+
+        With several variants the table has one layer per variant (its rows
+        are those of the first).
+        """
+        k_grid = np.linspace(1.5, 7.0, int(points))
+        mg_grid = np.geomspace(0.02, 1.2, int(points))
+        count = self.aldosterone.size
+        kk, gg = np.meshgrid(k_grid, mg_grid, indexing="ij")
+        result = self.solve(np.tile(kk.ravel(), count), np.tile(gg.ravel(), count),
+                            variant=np.repeat(np.arange(count), kk.size))
+        j = result["j_k_pmol_min_mm"].reshape((count,) + kk.shape)
+        rows = [{"_table": "renal", "_once": True, "k_plasma_mM": float(k), "mg_i_mM": float(g),
+                 "aldosterone": float(a), "j_k_pmol_min_mm": float(x)}
+                for k, g, a, x in zip(kk.ravel(), gg.ravel(), result["aldosterone"], j[0].ravel())]
+        return RenalTable(k_grid, mg_grid, j if count > 1 else j[0]), rows
+
+
+#: Half-width (mM) of the bracket around the table's estimate in which the exact steady
+#: plasma K is sought (the table's interpolation error: 0.011 mM at 12 points, less at 24;
+#: a root outside the bracket falls back to the whole range).
+EXACT_BRACKET_MM = 0.1
+
+
+def exact_plasma_k(estimate: Body, exact: Body, mg_i, intake) -> np.ndarray:
+    """Steady plasma K from the exact kidney, bisected near the table's estimate."""
+    guess = estimate.steady_plasma_k(mg_i, intake)
+    low, high = guess - EXACT_BRACKET_MM, guess + EXACT_BRACKET_MM
+    u_low, u_high = exact.urine_k(low, mg_i), exact.urine_k(high, mg_i)
+    if not (np.all(u_low <= intake) and np.all(u_high >= intake)):
+        return exact.steady_plasma_k(mg_i, intake)
+    return exact.steady_plasma_k(mg_i, intake, low, high, iterations=24)
+
+
+def gain_rows(estimate: Body, exact: Body, doses, mg_i_patient: float) -> list[dict]:
+    """Steady plasma-K gain of each K dose at the patient's and at normal cytoplasmic Mg.
+
+    ``exact`` computes its excretion from a :class:`PatientKidney` (exact
+    steady states), ``estimate`` from the interpolated table (the bracket).
+    """
+    doses = np.unique(np.asarray(doses, float))
+    doses = doses[doses > 0]
+    if not doses.size:
+        return []
+    mg_normal = float(mg_i_equilibrium(exact.p, exact.p.mg_s0_mM))
+    diet = exact.p.k_diet_mmol_day
+    intake = np.concatenate([[diet], diet + doses] * 2)
+    mg = np.repeat([mg_i_patient, mg_normal], doses.size + 1)
+    plasma = exact_plasma_k(estimate, exact, mg, intake).reshape(2, -1)
+    gain = plasma[:, 1:] - plasma[:, :1]
+    return [{"_table": "gain", "_once": True, "k_supplement_mmol_day": float(dose),
+             "plasma_k_deficient_mM": float(plasma[0, 0]),
+             "plasma_k_replete_mM": float(plasma[1, 0]),
+             "gain_deficient_mM": float(gain[0, i]), "gain_replete_mM": float(gain[1, i]),
+             "gain_ratio": float(gain[0, i] / gain[1, i]),
+             "relative_gain_deficient": float(gain[0, i] / plasma[0, 0]),
+             "relative_gain_replete": float(gain[1, i] / plasma[1, 0])}
+            for i, dose in enumerate(doses)]
 
 
 class Hypokalemia(Experiment):
-    """Plasma K and serum Mg over days under four treatment scenarios."""
+    """Plasma K, cell K and serum Mg over days under four treatment scenarios."""
 
     name = "hypokalemia"
     order = 60
-    title = "Hypokalemia of Mg deficiency: K+ supplements fail until Mg is restored"
+    title = "Hypokalemia of Mg deficiency: K+ wasting, and cells K-depleted until Mg is restored"
     channel_classes = (ENaC, ApicalROMK, Kir45, PrincipalCell)
-    columns = ("scenario", "t_day", "plasma_k_mM", "serum_mg_mM", "mg_i_mM",
-               "urine_k_mmol_day", "k_intake_mmol_day", "k_icf_mM", "urine_mg_mmol_day")
+    columns = ("scenario", "k_supplement_mmol_day", "mg_supplement_mmol_day", "t_day",
+               "plasma_k_mM", "serum_mg_mM", "mg_i_mM", "urine_k_mmol_day", "k_intake_mmol_day",
+               "k_icf_mM", "urine_mg_mmol_day")
     settings = (
         Setting("scenario", SCENARIOS, None, "treatment scenario", "Huang & Kuo 2007 JASN 18:2649",
                 choices=SCENARIOS, column=True),
-        concentration("serum_mg", (0.25,), "serum total Mg of the untreated Mg-deficient patient",
-                      "severe, symptomatic hypomagnesemia: < 0.7 mM, symptoms usually < 0.5 mM "
-                      "(docs/reference.md section 2)",
-                      column=False, maximum=5.0),
-        _number("k_supplement", 20.0, "oral K+ supplement (mmol/day, absorbed)",
-                "a common oral KCl dose (20 mmol/day; 40-100 mmol/day for repletion): "
-                "with the default Mg deficit it leaves plasma K below 3.5 mM"),
+        _number("k_supplement", 40.0, "oral K+ supplement (mmol/day, absorbed)",
+                "a common repletion dose (20-100 mmol/day of KCl)", column=True,
+                column_unit="mmol_day"),
+        _number("mg_supplement", 5.0, "retained Mg maintenance supplement (mmol/day)",
+                "oral Mg maintenance, with the cause of the deficiency persisting [uncertain]",
+                column=True, column_unit="mmol_day"),
+        concentration("serum_mg", (0.45,), "serum total Mg of the untreated Mg-deficient patient",
+                      "a thiazide-treated patient with hypomagnesemia: < 0.7 mM, symptoms "
+                      "usually < 0.5 mM (docs/reference.md section 2)", column=False, maximum=5.0),
         _number("mg_load", 20.0, "retained Mg during the loading days (mmol/day)",
                 "IV MgSO4 ~8-12 g (32-48 mmol) per day at first, about half retained "
                 "(Agus 1999 JASN 10:1616; Martin et al. 2009 JASN 20:2291) [uncertain]"),
         _number("mg_load_days", 5.0, "days of Mg loading before maintenance",
                 "repletion over several days (Agus 1999) [uncertain]", maximum=1000.0),
-        _number("mg_supplement", 5.0, "retained Mg maintenance supplement (mmol/day)",
-                "oral Mg maintenance, with the cause of the deficiency persisting "
-                "[uncertain]"),
         _number("start_day", 2.0, "day treatment starts", "shows the untreated state first",
                 maximum=1000.0),
         _number("days", 21.0, "length of the simulation (days)", "repletion takes days to weeks",
@@ -181,53 +346,53 @@ class Hypokalemia(Experiment):
         _number("body_dt", 0.01, "integration step (RK4) of the body model (days)",
                 "numerical choice: fastest time constant ~0.03 day (K shift between ECF and "
                 "cells)", exclusive=True, maximum=0.05),
-        concentration("na_lumen", (140.0,), "luminal Na+ of the principal-cell table",
-                      "perfused-tubule Ringer 140 mM", column=False, variable="Na_lumen"),
-        concentration("k_lumen", (5.0,), "luminal K+ of the principal-cell table",
-                      "perfusate K 5 mM (Tomita et al. 1985)", column=False, variable="K_lumen"),
-        temperature("absolute temperature"),
-    ) + body_settings() + cell_settings(relax=900.0)
+    ) + patient_settings() + body_settings()
 
     def validate(self, values):
-        for name in ("k_lumen", "serum_mg"):
-            if values[name][0] <= 0:
-                raise UsageError(f"--set {name}={float(values[name][0] / mM):g}: must be > 0 mM; "
-                                 "allowed: numbers in mM > 0")
-        if values["start_day"][0] >= values["days"][0]:
-            raise UsageError(f"--set start_day={values['start_day'][0]:g}: must be before "
-                             f"days={values['days'][0]:g}")
-        single_valued(values, [n for n in type(self).all_settings() if n != "scenario"],
-                      self.name, "scenario")
+        check_patient(values)
+        single_valued(values, [n for n in type(self).all_settings()
+                               if n not in ("scenario", "k_supplement", "mg_supplement")],
+                      self.name, "scenario, k_supplement or mg_supplement")
 
     def build(self, n, fixed):
         state = {}
 
         def runner(conditions):
             if "table" not in state:
-                state["table"], state["rows"], _ = renal_table(self, fixed)
-            table = state["table"]
-            scenarios = [c.get("scenario", fixed.get("scenario")) for c in conditions]
-            body = Body(table, body_parameters(fixed))
-            k_supp, mg_supp, mg_load = scenario_doses(scenarios, fixed["k_supplement"],
-                                                      fixed["mg_supplement"], fixed["mg_load"])
+                kidney = PatientKidney(self, fixed)
+                progress.phase("solving the renal table")
+                state["table"], state["rows"] = kidney.table(fixed["table_points"])
+                state["kidney"], state["reference"] = kidney, float(kidney.reference_j()[0])
+            params = body_parameters(fixed)
+            body = Body(state["table"], params, state["reference"])
+            exact = Body(state["kidney"], params, state["reference"])
+            batch = self.batch_values(conditions, fixed,
+                                      ["scenario", "k_supplement", "mg_supplement"])
+            k_supp, mg_supp, mg_load = scenario_doses(batch["scenario"], batch["k_supplement"],
+                                                      batch["mg_supplement"], fixed["mg_load"])
             serum_mg_mM = float(fixed["serum_mg"] / mM)
+            progress.phase("integrating the body balance")
             result = body.simulate(np.full(len(conditions), serum_mg_mM), k_supp, mg_supp,
                                    fixed["start_day"], fixed["days"], dt_day=fixed["body_dt"],
                                    mg_load=mg_load, mg_load_days=fixed["mg_load_days"])
+            mg_i_patient = float(mg_i_equilibrium(body.p, serum_mg_mM))
+            progress.phase("solving steady plasma K")
+            once = state["rows"] + gain_rows(body, exact, batch["k_supplement"], mg_i_patient)
             out = []
             for k in range(len(conditions)):
-                rows = [{"t_day": float(t), **{c: float(result[c][i, k]) for c in self.columns[2:]}}
+                rows = [{"t_day": float(t), **{c: float(result[c][i, k]) for c in self.columns[4:]}}
                         for i, t in enumerate(result["t_day"])]
                 rows.append({"_table": "balance", "length_mm": float(body.length_mm),
                              "final_plasma_k_mM": float(result["plasma_k_mM"][-1, k]),
                              "initial_plasma_k_mM": float(result["plasma_k_mM"][0, k]),
+                             "final_k_icf_mM": float(result["k_icf_mM"][-1, k]),
                              "final_serum_mg_mM": float(result["serum_mg_mM"][-1, k]),
                              "final_mg_i_mM": float(result["mg_i_mM"][-1, k]),
                              "k_balance_error": balance_error(_column(result, k), "k"),
                              "mg_balance_error": balance_error(_column(result, k), "mg"),
-                             "table_clamped": int(table.clamped)})
+                             "table_clamped": int(body.table.clamped)})
                 if k == 0:
-                    rows += state["rows"]
+                    rows += once
                 out.append(rows)
             return out
         return runner
@@ -238,27 +403,39 @@ class Hypokalemia(Experiment):
         ax_k, ax_mg, ax_u = axes[0]
         colors = {"untreated": "0.3", "k_only": "tab:orange", "mg_only": "tab:blue",
                   "k_and_mg": "tab:green"}
+        doses = sorted(set(zip(table["k_supplement_mmol_day"], table["mg_supplement_mmol_day"])))
+        shown = [doses[0], doses[-1]] if len(doses) > 1 else doses
         for scenario in table.unique("scenario"):
-            part = table.where(scenario=scenario)
-            order = np.argsort(part["t_day"])
-            t = part["t_day"][order]
-            color = colors.get(scenario)
-            ax_k.plot(t, part["plasma_k_mM"][order], color=color, label=scenario)
-            ax_mg.plot(t, part["serum_mg_mM"][order], color=color, label=f"{scenario} serum")
-            ax_mg.plot(t, part["mg_i_mM"][order], "--", color=color)
-            ax_u.plot(t, part["urine_k_mmol_day"][order], color=color, label=scenario)
-            ax_u.plot(t, part["k_intake_mmol_day"][order], ":", color=color, lw=1)
+            for index, (k_dose, mg_dose) in enumerate(shown):
+                part = table.where(scenario=scenario, k_supplement_mmol_day=k_dose,
+                                   mg_supplement_mmol_day=mg_dose)
+                if not len(part):
+                    continue
+                order = np.argsort(part["t_day"])
+                t = part["t_day"][order]
+                color, style = colors.get(scenario), "-" if index == 0 else "-."
+                label = scenario if len(shown) == 1 else f"{scenario}, K {k_dose:g}, Mg {mg_dose:g}"
+                ax_k.plot(t, part["plasma_k_mM"][order], style, color=color, label=label)
+                ax_mg.plot(t, part["serum_mg_mM"][order], style, color=color)
+                ax_mg.plot(t, part["mg_i_mM"][order], ":", color=color)
+                ax_u.plot(t, part["k_icf_mM"][order], style, color=color, label=label)
         ax_k.axhspan(*NORMAL_K_MM, color="tab:green", alpha=0.08, label="normal 3.5-5.0")
         ax_k.axhline(HYPOKALEMIA_MM, color="tab:red", lw=0.8, ls="--")
         ax_k.set(xlabel="time (days)", ylabel="plasma K$^+$ (mM)", title="plasma K$^+$")
-        ax_k.legend()
+        ax_k.legend(fontsize=6)
+        gain = tables.get("gain")
+        if gain is not None and len(gain):
+            text = "\n".join(f"K {d:g} mmol/day: gain {g1:.2f} vs {g2:.2f} mM (x{r:.2f})"
+                             for d, g1, g2, r in zip(gain["k_supplement_mmol_day"],
+                                                     gain["gain_deficient_mM"],
+                                                     gain["gain_replete_mM"], gain["gain_ratio"]))
+            ax_k.text(0.98, 0.02, "steady gain, low vs normal Mg:\n" + text, ha="right",
+                      va="bottom", transform=ax_k.transAxes, fontsize=6, color="0.3")
         ax_mg.axhspan(0.7, 1.1, color="tab:green", alpha=0.08)
-        ax_mg.text(0.98, 0.98, "k_only on untreated,\nk_and_mg on mg_only", ha="right",
-                   va="top", transform=ax_mg.transAxes, fontsize=7, color="0.4")
         ax_mg.set(xlabel="time (days)", ylabel="Mg (mM)",
-                  title="serum Mg (solid), cell free Mg (dashed)")
-        ax_u.set(xlabel="time (days)", ylabel="K$^+$ (mmol/day)",
-                 title="urine K$^+$ (solid), intake (dotted)")
+                  title="serum Mg (solid), cell free Mg (dotted)")
+        ax_u.set(xlabel="time (days)", ylabel="cell K$^+$ (mM)",
+                 title="cell K$^+$: refilled only with Mg")
         return fig
 
 

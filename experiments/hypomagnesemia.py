@@ -4,16 +4,18 @@ For each serum total Mg (``serum_mg``, 0.2-1.2 mM) the documented mapping
 :func:`models.body.mg_compartments` gives the Mg2+ each tissue sees:
 interstitial/CSF ionized Mg (0.82 mM at a normal serum 0.85 mM; Brewer et
 al. 2001), plasma ionized Mg (0.58 mM) and cytoplasmic free Mg (0.5 mM),
-each scaling with serum Mg to the power ``csf_exponent``/``cell_exponent``
-(1 by default; uncertain). Then, in one runner:
+each scaling with serum Mg to the power ``csf_exponent`` (1 by default) and
+``cell_exponent`` (0.5; both uncertain). Then, in one runner:
 
 * the neuron: the ``excitability`` experiment's model and protocols run with
   Mg_o = CSF Mg (its runner is reused, not copied): firing rate under a
   fixed Poisson drive, EPSP and synaptic threshold;
-* the kidney: the principal cell's steady-state K+ secretion at cytoplasmic
-  Mg and plasma K ``k_plasma`` (:class:`models.principal_cell.PrincipalCell`);
+* the kidney: the collecting duct's steady-state K+ secretion at cytoplasmic
+  Mg and plasma K ``k_plasma`` (:class:`models.collecting_duct.CollectingDuct`,
+  a person without a diuretic: the ``k_secretion`` baseline);
 * the body: the steady-state plasma K at which renal excretion balances the
-  diet (:class:`models.body.Body`, renal table from the same Brian2 run).
+  diet (:class:`models.body.Body`, excretion from exact collecting-duct
+  solves, aldosterone following plasma K).
 
 Columns: ``serum_mg_mM``, ``seed``, ``csf_mg_mM``, ``plasma_ionized_mg_mM``,
 ``mg_i_mM``, ``rate_hz``, ``epsp_mV``, ``threshold_inputs`` (and the other
@@ -36,10 +38,10 @@ from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .excitability import Excitability
 from .engine.framework import Experiment
-from .hypokalemia import (HYPOKALEMIA_MM, body_parameters, body_settings, renal_table,
-                          single_valued)
-from .k_secretion import cell_settings, check_positive
-from .engine.settings import Setting, concentration, temperature
+from .hypokalemia import (HYPOKALEMIA_MM, REFERENCE, body_parameters, body_settings,
+                          PatientKidney, patient_settings, single_valued)
+from .k_secretion import check_positive
+from .engine.settings import Setting, concentration
 from .engine.style import SYMPTOMATIC_MM, figure, marked, mean_sem, shade_mg_ranges
 
 #: Settings taken over from ``excitability`` (all but its Mg sweep).
@@ -68,12 +70,9 @@ class Hypomagnesemia(Experiment):
                 "plausible [uncertain]", minimum=0.0, maximum=5.0),
         concentration("k_plasma", (4.0,), "plasma K at which K+ secretion is reported",
                       "normal serum K 3.5-5.0 mM (docs/reference.md section 5)", column=False),
-        concentration("k_lumen", (5.0,), "luminal K+ of the principal cell",
-                      "perfusate K 5 mM (Tomita et al. 1985)", column=False, variable="K_lumen"),
-        concentration("na_lumen", (140.0,), "luminal Na+ of the principal cell",
-                      "perfused-tubule Ringer 140 mM", column=False, variable="Na_lumen"),
-        temperature("absolute temperature (kidney)"),
-    ) + NEURON_SETTINGS + body_settings() + cell_settings(relax=900.0)
+    ) + NEURON_SETTINGS + tuple(s for s in body_settings() if s.name != "table_points") + \
+        patient_settings(
+        REFERENCE, "a person without a diuretic: the k_secretion baseline")
 
     def validate(self, values):
         check_positive(values, ("serum_mg", "k_plasma", "k_lumen"))
@@ -86,6 +85,7 @@ class Hypomagnesemia(Experiment):
     def build(self, n, fixed):
         neuron = Excitability().build(n, fixed)
         body_params = body_parameters(fixed)
+        state = {}
 
         def runner(conditions):
             serum = np.asarray(self.batch_values(conditions, fixed, ["serum_mg"])["serum_mg"] / mM)
@@ -93,10 +93,12 @@ class Hypomagnesemia(Experiment):
                                  cell_exponent=fixed["cell_exponent"])
             neuron_rows = neuron([{**c, "mg_o": float(x) * mM}
                                   for c, x in zip(conditions, mg["csf_mM"])])
-            table, rows, kidney = renal_table(self, fixed,
-                                              extra_k_plasma=float(fixed["k_plasma"] / mM),
-                                              extra_mg_i=mg["intracellular_mM"])
-            plasma_k = Body(table, body_params).steady_plasma_k(mg["intracellular_mM"])
+            if "kidney" not in state:
+                state["kidney"] = PatientKidney(self, fixed)
+                state["reference"] = float(state["kidney"].reference_j()[0])
+            kidney = state["kidney"].solve(float(fixed["k_plasma"] / mM), mg["intracellular_mM"])
+            body = Body(state["kidney"], body_params, state["reference"])
+            plasma_k = body.steady_plasma_k(mg["intracellular_mM"])
             out = []
             for k in range(len(conditions)):
                 row = {"csf_mg_mM": float(mg["csf_mM"][k]),
@@ -106,7 +108,7 @@ class Hypomagnesemia(Experiment):
                        "j_k_pmol_min_mm": float(kidney["j_k_pmol_min_mm"][k]),
                        "v_apical_mV": float(kidney["v_apical_mV"][k]),
                        "plasma_k_mM": float(plasma_k[k])}
-                out.append([row] + (rows if k == 0 else []))  # run-level rows: once per batch
+                out.append([row])
             return out
         return runner
 

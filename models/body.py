@@ -1,4 +1,4 @@
-"""Whole-body K+ and Mg2+ balance over days, with renal K+ excretion from the principal cell.
+"""Whole-body K+ and Mg2+ balance over days, with renal K+ excretion from the collecting duct.
 
 Pools (per scenario): extracellular K (``N_e``, mmol, in ``V_ecf`` litres, so
 plasma K = N_e/V_ecf), intracellular K (``N_i``, mmol, in ``V_icf``), serum
@@ -14,22 +14,33 @@ K+ (t in days, fluxes in mmol/day):
     \\frac{dN_e}{dt} = D_K + S_K(t) - U_K - J_{shift}, \\qquad
     \\frac{dN_i}{dt} = J_{shift}
 
-    U_K = L_0\\, a(K_p)\\, J_K^{cell}(K_p, Mg_i), \\qquad
-    a = (K_p / K_{p0})^{n_a}
+    U_K = L_0\\, J_K^{duct}(K_p, Mg_i;\\ A(K_p)), \\qquad
+    A(K_p) = A_0\\, e^{s_A (K_p - K_{p0})}
 
-    J_{shift} = \\frac{V_{icf}}{\\tau_K}\\left(K_{i0} (K_p/K_{p0})^{\\beta_K} - N_i/V_{icf}\\right)
+    J_{shift} = \\frac{V_{icf}}{\\tau_K}\\left(K_i^{eq}(K_p, Mg_i) - N_i/V_{icf}\\right),
+    \\qquad
+    K_i^{eq} = K_{i0} \\left(\\frac{K_p}{K_{p0}}\\right)^{\\beta_K} h(Mg_i), \\quad
+    h = \\frac{Mg_i}{Mg_i + K_{pump}} \\frac{Mg_{i0} + K_{pump}}{Mg_{i0}}
 
-:math:`J_K^{cell}` is the steady-state K+ secretion of the principal-cell
-model (pmol/min per mm of collecting duct) tabulated once over a grid of
-plasma K and cytoplasmic Mg from one batched Brian2 run
-(:class:`RenalTable`) and interpolated bilinearly in log J. :math:`a` is the
-K+ adaptation of the distal nephron's secretory capacity (more principal
-cell membrane, ROMK, ENaC and pumps with K+ loading, fewer with depletion:
-Stanton et al. 1981; Palmer, Antonian & Frindt 1994; aldosterone rises with
-plasma K: Dluhy et al. 1972); its gain :math:`n_a` is uncertain. :math:`L_0`
-(mm of secreting collecting duct) is calibrated so that the Mg-replete body
-excretes its dietary K at :math:`K_{p0}`. :math:`\\beta_K` makes a 1 mM fall in
-plasma K cost about 300 mmol of body K (Sterns et al. 1981).
+:math:`J_K^{duct}` is the steady-state K+ secretion of the collecting-duct
+segment (:class:`models.collecting_duct.CollectingDuct`, pmol/min per mm)
+tabulated once over plasma K and cytoplasmic Mg (:class:`RenalTable`,
+bilinear), each grid point at the aldosterone :math:`A(K_p)` that
+plasma K calls for: aldosterone rises with plasma K (Dluhy et al. 1972),
+exponentially with slope :math:`s_A` = 0.95 per mM as in the kidney K model
+of Maddah & Hallow 2022 (0.5 per mM in a later re-implementation), and scales ENaC, ROMK and the
+pump inside the cell (:mod:`models.principal_cell`). :math:`A_0` is the
+patient's aldosterone at :math:`K_{p0}` (a thiazide raises it). This is the
+distal K+ adaptation; Mg2+ enters through ROMK's block, so the released brake
+of Mg deficiency acts at every aldosterone level and makes secretion rise
+more steeply with the K load. :math:`L_0` (mm of secreting collecting duct) is
+calibrated so that a Mg-replete person with baseline collecting-duct
+conditions excretes the diet at :math:`K_{p0}` (:attr:`Body.length_mm`).
+:math:`\\beta_K` makes a 1 mM fall in plasma K cost about 300 mmol of body K
+(Sterns et al. 1981). :math:`h` is the Mg-ATP dependence of the cells' Na/K
+pump: in Mg deficiency muscle holds less K at a given plasma K, and a K
+supplement does not restore it until Mg is given (Wester & Dyckner 1981;
+Dørup et al. 1993).
 
 Mg2+:
 
@@ -41,18 +52,17 @@ Mg2+:
     J_{Mg} = V_{icf}\\, \\beta_{Mg} \\frac{dMg_i}{dt}, \\qquad
     \\frac{dMg_i}{dt} = \\frac{Mg_i^{eq}(Mg_s) - Mg_i}{\\tau_{Mg}}
 
-:math:`Mg_i^{eq}` is :func:`mg_compartments` (intracellular free Mg
-proportional to serum Mg, 0.5 mM at 0.85 mM); :math:`\\tau_{Mg}` (days) is the
-lag of intracellular behind serum Mg (serum normalises before cell stores
-are refilled: Agus 1999; Martin, González & Slatopolsky 2009).
+:math:`Mg_i^{eq}` is :func:`mg_compartments` (intracellular free Mg 0.5 mM at
+serum 0.85 mM, scaling as serum Mg to the power ``cell_exponent``);
+:math:`\\tau_{Mg}` (days) is the lag of intracellular behind serum Mg (serum
+normalises before cell stores are refilled: Agus 1999; Martin, González &
+Slatopolsky 2009).
 
 The integration is fixed-step RK4 in numpy, vectorised over scenarios: the
-renal flux is an interpolated table, which Brian2 equations cannot call
-without a hand-written compiled function, the state has five variables per
-scenario and the step is hours, so there is no hot path to speed up. RK4
-preserves linear invariants, so the balances (intake = excretion + change in
-stores) close to rounding error; cumulative intake and excretion are
-integrated alongside to show it.
+renal flux is an interpolated table, the state has five variables per
+scenario and the step is hours. RK4 preserves linear invariants, so the
+balances (intake = excretion + change in stores) close to rounding error;
+cumulative intake and excretion are integrated alongside to show it.
 
 References
 ----------
@@ -60,15 +70,17 @@ Huang CL, Kuo E (2007) Mechanism of hypokalemia in magnesium deficiency. J Am
 Soc Nephrol 18:2649-2652.
 Sterns RH, Cox M, Feig PU, Singer I (1981) Internal potassium balance and the
 control of the plasma potassium concentration. Medicine 60:339-354.
-Stanton BA, Biemesderfer D, Wade JB, Giebisch G (1981) Structural and
-functional study of the rat distal nephron: effects of potassium adaptation
-and depletion. Kidney Int 19:36-48.
-Palmer LG, Antonian L, Frindt G (1994) Regulation of apical K and Na channels
-and Na/K pumps in rat cortical collecting tubule by dietary K. J Gen Physiol
-104:693-710.
 Dluhy RG, Axelrod L, Underwood RH, Williams GH (1972) Studies of the control
 of plasma aldosterone concentration in normal man. II. Effect of dietary
 potassium and acute potassium infusion. J Clin Invest 51:1950-1957.
+Maddah E, Hallow KM (2022) A quantitative systems pharmacology model of plasma
+potassium regulation by the kidney and aldosterone. J Pharmacokinet
+Pharmacodyn 49:471-486.
+Wester PO, Dyckner T (1981) Intracellular electrolytes in cardiac failure and
+hypokalemia: effects of magnesium infusion. Acta Med Scand Suppl 647:145-152.
+Dørup I, Skajaa K, Thybo NK (1993) Oral magnesium supplementation restores the
+concentrations of magnesium, potassium and sodium-potassium pumps in skeletal
+muscle of patients receiving diuretic treatment. J Intern Med 233:117-123.
 Agus ZS (1999) Hypomagnesemia. J Am Soc Nephrol 10:1616-1622.
 Martin KJ, González EA, Slatopolsky E (2009) Clinical consequences and
 management of hypomagnesemia. J Am Soc Nephrol 20:2291-2295.
@@ -116,7 +128,7 @@ def mg_compartments(serum_mM, csf_exponent: float = 1.0, cell_exponent: float = 
 
 @dataclass
 class RenalTable:
-    """Steady-state principal-cell K+ secretion J(K_p, Mg_i), pmol/min/mm, on a grid.
+    """Steady-state collecting-duct K+ secretion J(K_p, Mg_i), pmol/min/mm, on a grid.
 
     Parameters
     ----------
@@ -124,27 +136,30 @@ class RenalTable:
         Increasing plasma K values (mM).
     mg_i : array
         Increasing cytoplasmic Mg values (mM).
-    j_k : array, shape (len(k_plasma), len(mg_i))
-        Secretion at each grid point (> 0).
+    j_k : array, shape (len(k_plasma), len(mg_i)) or (layers, len(k_plasma), len(mg_i))
+        Secretion at each grid point (negative where the duct reabsorbs K+);
+        a stack of layers holds one table per variant of the parameters.
+    layer : array of int, optional
+        For a stack: the layer each unit (the last axis of the arguments) reads.
 
     Notes
     -----
-    :meth:`__call__` interpolates bilinearly in log J; values outside the grid
-    are clamped to its edges (and counted in :attr:`clamped`).
+    :meth:`__call__` interpolates bilinearly; values outside the grid are
+    clamped to its edges (and counted in :attr:`clamped`).
     """
 
     k_plasma: np.ndarray
     mg_i: np.ndarray
     j_k: np.ndarray
     clamped: int = field(default=0)
+    layer: np.ndarray | None = None
 
     def __post_init__(self):
         self.k_plasma = np.asarray(self.k_plasma, float)
         self.mg_i = np.asarray(self.mg_i, float)
-        self.j_k = np.asarray(self.j_k, float).reshape(len(self.k_plasma), len(self.mg_i))
-        if np.any(self.j_k <= 0):
-            raise ValueError("RenalTable: K secretion must be positive on the whole grid")
-        self._log = np.log(self.j_k)
+        self.j_k = np.asarray(self.j_k, float).reshape(-1, len(self.k_plasma), len(self.mg_i))
+        if not np.all(np.isfinite(self.j_k)):
+            raise ValueError("RenalTable: K secretion must be finite on the whole grid")
 
     @staticmethod
     def _locate(grid, x):
@@ -159,41 +174,50 @@ class RenalTable:
         i, wi, ci = self._locate(self.k_plasma, k_plasma)
         j, wj, cj = self._locate(self.mg_i, mg_i)
         self.clamped += ci + cj
-        f = self._log
-        value = ((1 - wi) * (1 - wj) * f[i, j] + wi * (1 - wj) * f[i + 1, j]
-                 + (1 - wi) * wj * f[i, j + 1] + wi * wj * f[i + 1, j + 1])
-        return np.exp(value)
+        f = self.j_k
+        if self.layer is None and len(f) > 1:
+            raise ValueError("RenalTable: a stack of tables needs the layer of each unit")
+        n = 0 if self.layer is None else np.broadcast_to(self.layer, np.shape(i))
+        return ((1 - wi) * (1 - wj) * f[n, i, j] + wi * (1 - wj) * f[n, i + 1, j]
+                + (1 - wi) * wj * f[n, i, j + 1] + wi * wj * f[n, i + 1, j + 1])
 
 
 @dataclass(frozen=True)
 class BodyParameters:
-    """Whole-body parameters (units in the names' comments); see the module docstring."""
+    """Whole-body parameters (units in the names' comments); see the module docstring.
+
+    Each is a float, or an array with one value per scenario (the
+    ``sensitivity`` experiment integrates variants of the parameters at once).
+    """
 
     v_ecf_l: float = 14.0          # extracellular fluid volume, L (70 kg adult, 20 % of weight)
     v_icf_l: float = 28.0          # intracellular fluid volume, L (40 % of weight)
-    k_p0_mM: float = 4.0           # plasma K at which the Mg-replete body is in balance
+    k_p0_mM: float = 4.0           # plasma K at which the Mg-replete reference is in balance
     k_i0_mM: float = 140.0         # intracellular K at k_p0 (docs/reference.md section 5)
     beta_k: float = 0.3            # d ln K_icf / d ln K_p: ~300 mmol per mM (Sterns et al. 1981)
     tau_k_day: float = 0.25        # redistribution time of K between ECF and cells [uncertain]
     k_diet_mmol_day: float = 80.0  # absorbed dietary K (intake ~90, ~10 % in stool)
-    n_adapt: float = 3.0           # gain of distal K adaptation a = (K_p/K_p0)^n [uncertain]
+    aldo_slope_per_mM: float = 0.95  # d ln(aldosterone)/d K_p (Maddah & Hallow 2022) [uncertain]
+    k_pump_mg_mM: float = 0.1      # Mg_i of half-maximal cell K holding (Mg-ATP) [uncertain]
     mg_s0_mM: float = SERUM_MG_NORMAL  # normal serum total Mg
     u_mg0_mmol_day: float = 4.0    # urinary Mg at normal serum Mg (~100 mg/day)
     n_mg_renal: float = 3.0        # U_Mg ~ Mg_s^n: FE 3-4 % normal, 1-2 % in extrarenal deficit
     beta_mg: float = 20.0          # cell total / free Mg (total ~10 mM, free 0.5) [uncertain]
     tau_mg_day: float = 3.0        # lag of cytoplasmic behind serum Mg, days [uncertain]
-    cell_exponent: float = 1.0     # Mg_i ~ Mg_s^gamma (mg_compartments) [uncertain]
+    cell_exponent: float = 0.5     # Mg_i ~ Mg_s^gamma (mg_compartments) [uncertain]
 
 
 #: The balance equations :meth:`Body.simulate` integrates (numpy RK4; t in days). Units
-#: after the colon; ``J_K_cell`` is the principal cell's K+ secretion (:class:`RenalTable`).
+#: after the colon; ``J_K_duct`` is the collecting duct's K+ secretion (:class:`RenalTable`).
 EQUATIONS = """\
 dN_e/dt = D_K + S_K(t) - U_K - J_shift : mmol/day
 dN_i/dt = J_shift : mmol/day
 K_p = N_e / V_ecf : mM
-U_K = L_0 * a * J_K_cell(K_p, Mg_i) : mmol/day
-a = (K_p / K_p0)**n_adapt : 1
-J_shift = V_icf / tau_K * (K_i0 * (K_p / K_p0)**beta_K - N_i / V_icf) : mmol/day
+U_K = L_0 * J_K_duct(K_p, Mg_i) : mmol/day
+A = A_0 * exp(s_A * (K_p - K_p0)) : 1
+J_shift = V_icf / tau_K * (K_i_eq - N_i / V_icf) : mmol/day
+K_i_eq = K_i0 * (K_p / K_p0)**beta_K * h : mM
+h = Mg_i / (Mg_i + K_pump) * (Mg_i0 + K_pump) / Mg_i0 : 1
 dMg_s/dt = (A_Mg + S_Mg(t) - U_Mg - J_Mg) / V_ecf : mM/day
 U_Mg = U_Mg0 * (Mg_s / Mg_s0)**n_Mg : mmol/day
 J_Mg = V_icf * beta_Mg * dMg_i/dt : mmol/day
@@ -210,6 +234,27 @@ def mg_i_equilibrium(p: BodyParameters, mg_s):
     return mg_compartments(mg_s, cell_exponent=p.cell_exponent)["intracellular_mM"]
 
 
+#: Range of aldosterone relative to normal: adrenal insufficiency to primary aldosteronism.
+ALDOSTERONE_RANGE = (0.05, 20.0)
+
+
+def aldosterone_at(k_plasma, baseline, slope_per_mM, k_p0_mM):
+    """Aldosterone (relative) at plasma K ``k_plasma`` (mM): ``baseline`` at K_p0, e-fold per 1/s_A.
+
+    :math:`A = A_0 e^{s_A (K_p - K_{p0})}`, kept within :data:`ALDOSTERONE_RANGE`
+    (plasma aldosterone spans about 0.05-20 times normal from adrenal
+    insufficiency to primary aldosteronism). Arguments are floats or arrays.
+    """
+    signal = baseline * np.exp(slope_per_mM * (np.asarray(k_plasma, float) - k_p0_mM))
+    return np.clip(signal, *ALDOSTERONE_RANGE)
+
+
+def cell_k_holding(p: BodyParameters, mg_i):
+    """Fraction h of the normal cell K that cells hold at cytoplasmic Mg ``mg_i`` (Mg-ATP pump)."""
+    mg_i = np.asarray(mg_i, float)
+    return mg_i / (mg_i + p.k_pump_mg_mM) * (INTRACELLULAR_MG + p.k_pump_mg_mM) / INTRACELLULAR_MG
+
+
 @register
 class Body:
     """Whole-body K and Mg balance for several scenarios at once (numpy RK4).
@@ -217,25 +262,32 @@ class Body:
     Parameters
     ----------
     table : RenalTable, optional
-        Principal-cell K secretion J(K_p, Mg_i). Needed to compute fluxes
-        and to simulate; without it the model only describes itself
-        (:meth:`equations`).
+        Collecting-duct K secretion J(K_p, Mg_i) of the patient. Needed to
+        compute fluxes and to simulate; without it the model only describes
+        itself (:meth:`equations`).
     params : BodyParameters
         Whole-body parameters.
+    reference_j : float, optional
+        Secretion (pmol/min/mm) of the Mg-replete reference person at K_p0
+        (baseline collecting-duct conditions); default: the table at K_p0
+        and normal cytoplasmic Mg.
 
     Notes
     -----
     :attr:`length_mm` is the calibrated length of secreting collecting duct
-    :math:`L_0 = D_K / J(K_{p0}, Mg_i^{eq}(Mg_{s0}))` (None without a table).
-    The model is integrated in numpy, so it has no Brian2 group.
+    :math:`L_0 = D_K / J_{ref}` (None without a table). The model is
+    integrated in numpy, so it has no Brian2 group.
     """
 
     def __init__(self, table: RenalTable | None = None,
-                 params: BodyParameters = BodyParameters()):
+                 params: BodyParameters = BodyParameters(), reference_j: float | None = None):
         self.table, self.p = table, params
         self.length_mm = None
         if table is not None:
-            j0 = float(table(params.k_p0_mM, mg_i_equilibrium(params, params.mg_s0_mM)))
+            j0 = np.asarray(table(params.k_p0_mM, mg_i_equilibrium(params, params.mg_s0_mM))
+                            if reference_j is None else reference_j, float)
+            if not np.all(j0 > 0):
+                raise ValueError(f"Body: reference K secretion {j0!r} pmol/min/mm must be > 0")
             self.length_mm = params.k_diet_mmol_day / (j0 * PMOL_MIN_TO_MMOL_DAY)
 
     @staticmethod
@@ -244,38 +296,49 @@ class Body:
         return EQUATIONS
 
     # -- fluxes ---------------------------------------------------------------
-    def adaptation(self, k_p):
-        """Distal K adaptation factor a(K_p)."""
-        return (np.asarray(k_p, float) / self.p.k_p0_mM) ** self.p.n_adapt
-
     def urine_k(self, k_p, mg_i):
         """Renal K excretion (mmol/day)."""
         if self.table is None:
             raise ValueError("Body has no renal table: build it as Body(RenalTable(...)) "
                              "to compute K excretion")
-        return (self.length_mm * self.adaptation(k_p) * self.table(k_p, mg_i)
-                * PMOL_MIN_TO_MMOL_DAY)
+        return self.length_mm * self.table(k_p, mg_i) * PMOL_MIN_TO_MMOL_DAY
 
-    def k_icf_equilibrium(self, k_p):
-        """Intracellular K (mM) in balance with plasma K."""
-        return self.p.k_i0_mM * (np.asarray(k_p, float) / self.p.k_p0_mM) ** self.p.beta_k
+    def k_icf_equilibrium(self, k_p, mg_i):
+        """Intracellular K (mM) in balance with plasma K ``k_p`` at cytoplasmic Mg ``mg_i``."""
+        return (self.p.k_i0_mM * (np.asarray(k_p, float) / self.p.k_p0_mM) ** self.p.beta_k
+                * cell_k_holding(self.p, mg_i))
 
-    def steady_plasma_k(self, mg_i, intake_mmol_day=None, low=0.5, high=12.0):
+    def steady_plasma_k(self, mg_i, intake_mmol_day=None, low=None, high=None,
+                        iterations: int = 60):
         """Plasma K (mM) at which renal excretion equals intake, at cytoplasmic Mg ``mg_i``.
 
-        Bisection on log K_p (excretion rises monotonically with K_p through
-        the adaptation term).
+        Bisection on log K_p between ``low`` and ``high`` (scalars or arrays;
+        default: the renal table's plasma-K range, or 0.5-12 mM for a kidney
+        without a grid; excretion rises monotonically with K_p through
+        aldosterone and the basolateral K supply); ``iterations`` halvings of
+        the bracket. ValueError if excretion does not cross the intake there.
         """
+        grid = getattr(self.table, "k_plasma", None)
+        low = (0.5 if grid is None else float(grid[0])) if low is None else low
+        high = (12.0 if grid is None else float(grid[-1])) if high is None else high
         intake = self.p.k_diet_mmol_day if intake_mmol_day is None else intake_mmol_day
-        mg_i = np.asarray(mg_i, float)
-        lo = np.full(mg_i.shape, float(low))
-        hi = np.full(mg_i.shape, float(high))
-        for _ in range(60):
+        mg_i, intake, lo, hi = np.broadcast_arrays(np.asarray(mg_i, float),
+                                                   np.asarray(intake, float),
+                                                   np.asarray(low, float), np.asarray(high, float))
+        lo, hi = lo.copy(), hi.copy()
+        outside = ~((self.urine_k(lo, mg_i) <= intake) & (self.urine_k(hi, mg_i) >= intake))
+        if np.any(outside):
+            raise ValueError(f"Body: renal K excretion does not reach the intake "
+                             f"{np.ravel(intake)[np.argmax(np.ravel(outside))]:g} mmol/day "
+                             f"between plasma K {np.ravel(lo)[0]:g} and {np.ravel(hi)[0]:g} mM: "
+                             "no steady plasma K (a kidney that cannot excrete the diet)")
+        for _ in range(iterations):
             mid = np.sqrt(lo * hi)
             above = self.urine_k(mid, mg_i) > intake
             hi = np.where(above, mid, hi)
             lo = np.where(above, lo, mid)
         return np.sqrt(lo * hi)
+
 
     # -- integration ----------------------------------------------------------
     def simulate(self, serum_mg_start, k_supplement, mg_supplement, start_day: float,
@@ -335,7 +398,7 @@ class Body:
         p = self.p
         mg_i0 = mg_i_equilibrium(p, mg_s0)
         k_p0 = self.steady_plasma_k(mg_i0)
-        return np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0), mg_s0,
+        return np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0, mg_i0), mg_s0,
                          mg_i0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0])
 
     def _rates(self, y: np.ndarray, k_in, mg_in) -> np.ndarray:
@@ -344,7 +407,7 @@ class Body:
         n_e, n_i, mg_s, mg_i = y[0], y[1], y[2], y[3]
         k_p = n_e / p.v_ecf_l
         u_k = self.urine_k(k_p, mg_i)
-        shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p) - n_i / p.v_icf_l)
+        shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p, mg_i) - n_i / p.v_icf_l)
         dmg_i = (mg_i_equilibrium(p, mg_s) - mg_i) / p.tau_mg_day
         u_mg = mg_renal(p, mg_s)
         dmg_s = (mg_in - u_mg - p.v_icf_l * p.beta_mg * dmg_i) / p.v_ecf_l
@@ -383,12 +446,19 @@ class Body:
         }
 
 
-def scenario_doses(scenarios: Sequence[str], k_supplement: float, mg_supplement: float,
-                   mg_load: float = 0.0):
-    """Per-scenario K supplement, Mg maintenance and Mg loading dose (mmol/day)."""
-    k = np.array([k_supplement if s in ("k_only", "k_and_mg") else 0.0 for s in scenarios])
+def scenario_doses(scenarios: Sequence[str], k_supplement, mg_supplement, mg_load=0.0):
+    """Per-scenario K supplement, Mg maintenance and Mg loading dose (mmol/day).
+
+    The doses are scalars or one value per scenario; a scenario without K
+    (``untreated``, ``mg_only``) gets no K, one without Mg no Mg.
+    """
+    n = len(scenarios)
+    with_k = np.array([s in ("k_only", "k_and_mg") for s in scenarios])
     with_mg = np.array([s in ("mg_only", "k_and_mg") for s in scenarios])
-    return k, np.where(with_mg, mg_supplement, 0.0), np.where(with_mg, mg_load, 0.0)
+
+    def dose(value, given):
+        return np.where(given, np.broadcast_to(np.asarray(value, float), (n,)), 0.0)
+    return dose(k_supplement, with_k), dose(mg_supplement, with_mg), dose(mg_load, with_mg)
 
 
 def balance_error(result: Mapping[str, np.ndarray], which: str = "k") -> float:

@@ -1,8 +1,12 @@
 """Principal cell of the cortical collecting duct (CCD): K+ secretion by ROMK.
 
-One element of a Brian2 ``NeuronGroup`` is one millimetre of CCD under one
-condition, so a sweep (over Mg_i, luminal K, ENaC activity, or ROMK's
-uncertain Mg2+ affinity) is one batched simulation. Fluxes are per mm of
+One unit is one millimetre of CCD under one condition, so a sweep (over
+Mg_i, luminal K, ENaC activity, aldosterone, or ROMK's uncertain block) is
+one batched computation: the steady state of every unit is solved at once by
+Newton (:meth:`PrincipalCell.steady_state`, numpy), and the same equations as
+a Brian2 ``NeuronGroup`` (:meth:`PrincipalCell.build_group`,
+:meth:`PrincipalCell.run`) give the time course; the tests check that the
+Newton state is a fixed point of the Brian2 equations. Fluxes are per mm of
 tubule, the unit of the perfused-tubule literature.
 
 Circuit (potentials relative to blood, which is ground)::
@@ -30,6 +34,15 @@ Currents are outward from the cell (positive charge leaving the cell):
                \\left(\\frac{[K]_b}{[K]_b + K_K}\\right)^2,\\quad
     K_{Na} = 0.2(1 + [K]_c/8.33)\\ \\mathrm{mM},\\ K_K = 0.1(1 + [Na]_b/18.5)\\ \\mathrm{mM}
 
+Aldosterone :math:`A` (relative to baseline, the condition ``aldosterone``)
+multiplies the ENaC permeability by :math:`A^{n_E}`, the apical ROMK
+conductance by :math:`A^{n_R}` and the pump's :math:`J_{max}` by
+:math:`A^{n_P}` (defaults 1, 0.5, 0.5: with mineralocorticoid, apical Na+
+conductance doubled within a day while apical K+ conductance doubled only
+after days, Sansom & O'Neil 1985; ROMK channel density rose 3-fold on a
+high-K diet, Palmer, Antonian & Frindt 1994; Na/K-ATPase activity fell by
+half after adrenalectomy).
+
 (Garay–Garrahan form as used by Weinstein 2001; 3 Na+ out and 2 K+ in per
 cycle, so the pump carries the outward current :math:`F J_{pump}`). A small
 basolateral Na+ leak :math:`g_{Na,b}` stands for Na+ entry from the blood
@@ -55,17 +68,21 @@ state the Na+ and K+ balances make the non-Cl currents sum to zero, so the Cl
 current vanishes, Cl- is at equilibrium and :math:`[Na]_c + [K]_c = A +
 [Cl]_b e^{F V_b/RT}`. The steady state therefore depends on the
 parameters only, not on the capacitances, which just set how fast the
-potentials relax (a numerical device, chosen so that a 50 ms forward-Euler
-step integrates minutes of ion balance). Uniqueness is not proven (ROMK's
-voltage-dependent block gives a negative slope); restarting from the end
-state leaves it unchanged, and no second state was seen in the sweeps.
-(:math:`[Cl]_c` is floored at 0.01 mM during transients.) The luminal and
-blood compositions are fixed (a perfused tubule).
+potentials relax in the Brian2 time course (a numerical device).
+:meth:`PrincipalCell.steady_state` solves the three remaining balances (Na+,
+K+, lumen charge) for ln [Na]_c, V_b and V_te by batched damped Newton
+(:mod:`models.steady_state`) to a relative imbalance near 1e-14; a unit that
+does not reach 1e-9 is reported as not converged. Its outward current rises
+monotonically with voltage (the weak rectifier of :mod:`channels.romk`), and
+from the default start Newton reaches the same state as the Brian2
+relaxation. (:math:`[Cl]_c` is floored at 0.01 mM during Brian2 transients.)
+The luminal and blood compositions are fixed (a perfused tubule); a segment
+with flow is :class:`models.collecting_duct.CollectingDuct`.
 
 Outputs: K+ secretion :math:`J_K = I_{ROMK}/F`, Na+ absorption
 :math:`J_{Na} = -I_{ENaC}/F` (pmol/min/mm), the three potentials, cell
-concentrations and ``residual``, the largest relative imbalance of the four
-balances at the end of the run (0 at an exact steady state).
+concentrations and ``residual``, the largest relative imbalance of the
+balances (0 at an exact steady state).
 
 References
 ----------
@@ -78,6 +95,12 @@ Tomita K, Pisano JJ, Knepper MA (1985) J Clin Invest 76:132-136.
 Schafer JA, Troutman SL (1990) Am J Physiol 259:F823-F831.
 Palmer LG, Frindt G (2000) Aldosterone and potassium secretion by the
 cortical collecting duct. Kidney Int 57:1324-1328.
+Palmer LG, Antonian L, Frindt G (1994) Regulation of apical K and Na channels
+and Na/K pumps in rat cortical collecting tubule by dietary K. J Gen Physiol
+104:693-710.
+Sansom SC, O'Neil RG (1985) Mineralocorticoid regulation of apical cell
+membrane Na+ and K+ transport of the cortical collecting duct. Am J Physiol
+248:F858-F868.
 """
 from __future__ import annotations
 
@@ -89,12 +112,19 @@ from brian2 import (Equations, Network, NeuronGroup, Quantity, kelvin, mM, ms, m
                     pmole, second, ufarad, uS)
 
 from channels.base import TUBULE_CONDUCTANCE_US, Parameter, unit_string
-from channels.constants import BODY_TEMPERATURE, F_OVER_R_TEXT, FARADAY_C_PER_MOL, FARADAY_TEXT
+from channels.constants import (BODY_TEMPERATURE, F_OVER_R, F_OVER_R_TEXT, FARADAY_C_PER_MOL,
+                                FARADAY_TEXT)
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from channels.romk import ROMK
+from channels.enac import exprel
+from channels.romk import ROMK, romk_current, romk_unblocked
 
-from . import register
+from . import register, steady_state
+
+#: Largest relative balance imbalance of a solved steady state.
+STEADY_TOLERANCE = 1e-9
+#: Finite-difference steps of the Newton unknowns ln [Na]_c, V_b (V), V_te (V).
+NEWTON_STEPS = np.array([1e-7, 1e-8, 1e-8])
 
 WEINSTEIN = "Weinstein 2001 AJP Renal 280:F1072"
 TOMITA = "Tomita, Pisano & Knepper 1985 JCI 76:132"
@@ -111,14 +141,21 @@ class ApicalROMK(ROMK):
 
     parameters = (
         dataclasses.replace(
-            ROMK.parameter("g_ROMK"), value=3.0 * uS, unit=uS,
+            ROMK.parameter("g_ROMK"), value=1.22 * uS, unit=uS,
             meaning="apical ROMK conductance per mm of collecting duct at saturating luminal K",
             source="chosen so that baseline K+ secretion lies in the 5-30 pmol/min/mm of "
                    f"perfused rat CCD ({TOMITA}; docs/reference.md section 4); ~400 principal "
-                   "cells/mm x ~8 nS", uncertain=True, **TUBULE_CONDUCTANCE_US),
+                   "cells/mm x ~3 nS", uncertain=True, **TUBULE_CONDUCTANCE_US),
     ) + tuple(p for p in ROMK.parameters if p.name != "g_ROMK")
 
 
+ALDOSTERONE_SOURCE = ("Palmer, Antonian & Frindt 1994 JGP 104:693; Sansom & O'Neil 1985 AJP "
+                      "248:F858; Palmer & Frindt 2000 Kidney Int 57:1324")
+#: Allowed range of an exponent of aldosterone action.
+ALDOSTERONE_EXPONENT = dict(
+    minimum=0.0, maximum=2.0,
+    bounds_reason="0 (no effect of aldosterone) to 2 (activity rising with its square); "
+                  "measured responses are at most proportional")
 #: Allowed range (uF) of the numerical relaxation capacitances.
 RELAXATION_UF = dict(
     minimum=0.5, maximum=100.0,
@@ -171,6 +208,16 @@ CELL_PARAMETERS: tuple[Parameter, ...] = (
               minimum=0.0, exclusive_minimum=True, maximum=300.0,
               bounds_reason="> 0 (the Cl- Nernst potential needs it); at most 300 mM, nearly "
                             "three times normal plasma Cl-"),
+    Parameter("nENaC_aldo", 1.0, 1, "exponent of ENaC activity in aldosterone: P_ENaC x A^n",
+              f"{ALDOSTERONE_SOURCE}: apical Na+ conductance doubled within a day of "
+              "mineralocorticoid", uncertain=True, **ALDOSTERONE_EXPONENT),
+    Parameter("nROMK_aldo", 0.5, 1, "exponent of apical ROMK density in aldosterone: g_ROMK x A^n",
+              f"{ALDOSTERONE_SOURCE}: apical K conductance rises about 2-fold where ENaC "
+              "doubles (after days of mineralocorticoid), ROMK density 3-fold on a high-K diet",
+              uncertain=True, **ALDOSTERONE_EXPONENT),
+    Parameter("npump_aldo", 0.5, 1, "exponent of Na/K-ATPase capacity in aldosterone: Jmax x A^n",
+              f"{ALDOSTERONE_SOURCE}: Na/K-ATPase activity fell by half after adrenalectomy",
+              uncertain=True, **ALDOSTERONE_EXPONENT),
     Parameter("C_cell", 1.0 * ufarad, ufarad,
               "relaxation capacitance of the cell node (numerical; steady state independent)",
               "numerical choice: potentials relax in ~0.1 s", **RELAXATION_UF),
@@ -192,13 +239,14 @@ CONDITIONS = {
     "K_blood": (mM, "plasma (peritubular) K+"),
     "Mg_i": (mM, "cytoplasmic free Mg2+"),
     "T": (kelvin, "absolute temperature"),
+    "aldosterone": (1, "mineralocorticoid activity relative to the perfused-CCD baseline"),
 }
 
 #: Default initial state (close to the baseline steady state).
 INITIAL = {"Na_c": 15 * mM, "K_c": 135 * mM, "V_b": -80 * mV, "V_te": -15 * mV}
 #: Default conditions (values of :data:`CONDITIONS`): perfusate, plasma K, cell Mg, 37 C.
 DEFAULT_CONDITIONS = {"Na_lumen": 140 * mM, "K_lumen": 5 * mM, "K_blood": 4 * mM,
-                      "Mg_i": 0.5 * mM, "T": BODY_TEMPERATURE}
+                      "Mg_i": 0.5 * mM, "T": BODY_TEMPERATURE, "aldosterone": 1.0}
 
 
 @register
@@ -218,10 +266,12 @@ class PrincipalCell:
     The model is a description and builds no Brian2 object:
     :meth:`equations` gives its equations (module docstring) and
     :meth:`build_group` a ``NeuronGroup`` of ``n`` units, one per condition,
-    on request. :meth:`run` relaxes such a group to its steady state and
-    returns its outputs. Every channel and cell parameter is a per-unit
-    constant: :meth:`run` accepts per-unit arrays for any of them, and for
-    the conditions in :data:`CONDITIONS`; no change of value needs a rebuild.
+    on request. :meth:`steady_state` solves the steady state of any number of
+    units by Newton in numpy (no Brian2); :meth:`run` integrates a group in
+    time (Brian2) and returns the same outputs. Every channel and cell
+    parameter is a per-unit constant: both accept per-unit arrays for any of
+    them, and for the conditions in :data:`CONDITIONS`; no change of value
+    needs a rebuild.
     """
 
     parameters = CELL_PARAMETERS
@@ -275,7 +325,9 @@ class PrincipalCell:
         I_Cl_b = g_Cl_b * (V_b - E_Cl) : amp
         E_Cl = log(Cl_c / Cl_blood) * {rt_over_f} : volt
         I_pump = {faraday} * J_pump : amp
-        J_pump = Jmax_pump * f_Mg_pump * (Na_c / (Na_c + K_Na_pump))**3 * (K_blood / (K_blood + K_K_pump))**2 : mole/second
+        I_ENaC = aldosterone**nENaC_aldo * I_ENaC_unit : amp
+        I_ROMK = aldosterone**nROMK_aldo * I_ROMK_unit : amp
+        J_pump = Jmax_pump * aldosterone**npump_aldo * f_Mg_pump * (Na_c / (Na_c + K_Na_pump))**3 * (K_blood / (K_blood + K_K_pump))**2 : mole/second
         K_Na_pump = 0.2*mmolar * (1 + K_c / (8.33*mmolar)) : mmolar
         K_K_pump = 0.1*mmolar * (1 + Na_blood / (18.5*mmolar)) : mmolar
         f_Mg_pump = (1 + Km_Mg_pump / Mgref_pump) * (Mg_i + 1e-9*mmolar) / (Mg_i + Km_Mg_pump + 1e-9*mmolar) : 1
@@ -284,8 +336,10 @@ class PrincipalCell:
         lines += [f"{p.name} : {_unit_text(p.value)} (constant)" for p in CELL_PARAMETERS]
         lines += [f"{name} : {unit_string(unit)} (constant)" for name, (unit, _) in CONDITIONS.items()]
         eqs = Equations("\n".join(lines))
-        eqs += self.enac.equations().substitute(v="V_a", Na_o="Na_lumen", Na_i="Na_c")
-        eqs += self.romk.equations().substitute(v="V_a", K_o="K_lumen", K_i="K_c")
+        eqs += self.enac.equations().substitute(v="V_a", Na_o="Na_lumen", Na_i="Na_c",
+                                                I_ENaC="I_ENaC_unit")
+        eqs += self.romk.equations().substitute(v="V_a", K_o="K_lumen", K_i="K_c",
+                                                I_ROMK="I_ROMK_unit")
         eqs += self.kir.equations().substitute(v="V_b", K_o="K_blood", K_i="K_c")
         return eqs
 
@@ -362,6 +416,127 @@ class PrincipalCell:
             self._networks[id(group)] = Network(group)
         self._networks[id(group)].run(duration, report=report, report_period=1 * second)
         return self.read(group)
+
+    # -- steady state (numpy) ------------------------------------------------
+    def values_si(self, per_unit: Mapping[str, Quantity], n: int) -> dict[str, np.ndarray]:
+        """Every parameter and condition as a float array of length ``n`` in SI units.
+
+        ``per_unit`` overrides (scalars or arrays, quantities or floats) the
+        model's values and :data:`DEFAULT_CONDITIONS`; unknown names are refused.
+        """
+        known = {**{p.name: ch.values[p.name] for ch in self.channels for p in ch.parameters},
+                 **self.values, **DEFAULT_CONDITIONS}
+        for key in per_unit:
+            if key not in known:
+                raise KeyError(f"PrincipalCell has no variable {key!r}")
+        return {name: np.broadcast_to(np.asarray(per_unit.get(name, value), float), (n,)).copy()
+                for name, value in known.items()}
+
+    def fluxes(self, na_c_mM, v_b, v_te, p: Mapping[str, np.ndarray],
+               na_lumen=None, k_lumen=None) -> dict[str, np.ndarray]:
+        """Currents (A) and fluxes (mol/s) per mm at a steady state's cell Na and potentials.
+
+        Cell Cl- is at equilibrium across the basolateral membrane and cell K+
+        follows from electroneutrality (module docstring); ``p`` is
+        :meth:`values_si`; ``na_lumen``/``k_lumen`` (mM) override its luminal
+        composition (a slab of a segment).
+        """
+        # Newton's trial states may leave cell K+ <= 0 (logarithms give NaN there, which
+        # the line search rejects); no warning for them
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return self._fluxes(na_c_mM, v_b, v_te, p, na_lumen, k_lumen)
+
+    def _fluxes(self, na_c_mM, v_b, v_te, p, na_lumen, k_lumen) -> dict[str, np.ndarray]:
+        rt_f = p["T"] / F_OVER_R
+        na_lumen = p["Na_lumen"] if na_lumen is None else na_lumen
+        k_lumen = p["K_lumen"] if k_lumen is None else k_lumen
+        cl_c = p["Cl_blood"] * np.exp(v_b / rt_f)
+        k_c = p["A_imp"] + cl_c - na_c_mM
+        v_a = v_b - v_te
+        u = v_a / rt_f
+        aldo = p["aldosterone"]
+        i_enac = (aldo ** p["nENaC_aldo"] * p["P_ENaC"] * FARADAY_C_PER_MOL
+                  * (na_c_mM / exprel(-u) - na_lumen / exprel(u)))
+        i_romk = 1e-3 * romk_current(
+            v_a * 1e3, p["Mg_i"], k_lumen, k_c, aldo ** p["nROMK_aldo"] * p["g_ROMK"],
+            km_mM=p["Km_K_ROMK"], kd0_mM=p["Kd0_ROMK"], zdelta=p["zdelta_ROMK"],
+            rho=p["rho_ROMK"], k_r_mM=p["Kr_ROMK"], alpha=p["alpha_ROMK"], temperature_K=p["T"])
+        i_kir = (p["g_Kir45"] * (p["K_blood"] / p["Kref_Kir45"]) ** p["nK_Kir45"]
+                 * (v_b - rt_f * np.log(p["K_blood"] / k_c)))
+        i_na_b = p["g_Na_b"] * (v_b - rt_f * np.log(p["Na_blood"] / na_c_mM))
+        k_na = 0.2 * (1 + k_c / 8.33)
+        k_k = 0.1 * (1 + p["Na_blood"] / 18.5)
+        mg = p["Mg_i"] + 1e-9
+        f_mg = (1 + p["Km_Mg_pump"] / p["Mgref_pump"]) * mg / (mg + p["Km_Mg_pump"])
+        j_pump = (p["Jmax_pump"] * aldo ** p["npump_aldo"] * f_mg
+                  * (na_c_mM / (na_c_mM + k_na)) ** 3 * (p["K_blood"] / (p["K_blood"] + k_k)) ** 2)
+        return {"i_enac": i_enac, "i_romk": i_romk, "i_kir": i_kir, "i_na_b": i_na_b,
+                "j_pump": j_pump, "i_para": p["g_para"] * v_te, "na_c": na_c_mM, "k_c": k_c,
+                "cl_c": cl_c, "v_a": v_a, "v_b": v_b, "v_te": v_te,
+                "unblocked": romk_unblocked(v_a * 1e3, p["Mg_i"], k_lumen, p["Kd0_ROMK"],
+                                            p["zdelta_ROMK"], p["rho_ROMK"], p["Kr_ROMK"], p["T"])}
+
+    @staticmethod
+    def balances(f: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Cell Na+, cell K+ and lumen charge balances, shape (3, n), in pmol/s and nA."""
+        return np.array([
+            (-(f["i_enac"] + f["i_na_b"]) / FARADAY_C_PER_MOL - 3 * f["j_pump"]) * 1e12,
+            (2 * f["j_pump"] - (f["i_romk"] + f["i_kir"]) / FARADAY_C_PER_MOL) * 1e12,
+            (f["i_enac"] + f["i_romk"] - f["i_para"]) * 1e9,
+        ])
+
+    @staticmethod
+    def relative_residual(f: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Largest balance imbalance relative to the fluxes it balances (0 at steady state)."""
+        raw = PrincipalCell.balances(f)
+        scale = np.array([
+            (np.abs(f["i_enac"]) + np.abs(f["i_na_b"])) / FARADAY_C_PER_MOL * 1e12
+            + 3e12 * f["j_pump"],
+            2e12 * f["j_pump"] + (np.abs(f["i_romk"]) + np.abs(f["i_kir"])) / FARADAY_C_PER_MOL
+            * 1e12,
+            (np.abs(f["i_enac"]) + np.abs(f["i_romk"]) + np.abs(f["i_para"])) * 1e9,
+        ])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.max(np.abs(raw) / np.maximum(scale, 1e-300), axis=0)
+
+    def steady_state(self, per_unit: Mapping[str, Quantity] | None = None, n: int | None = None,
+                     start=None) -> dict[str, np.ndarray]:
+        """Steady state of ``n`` units at a fixed luminal composition (a perfused tubule).
+
+        Solved by batched Newton (:func:`models.steady_state.solve`) in the
+        unknowns ln [Na]_c, V_b and V_te. Returns the outputs of :meth:`run`
+        (``residual`` is the largest relative imbalance, about 1e-14 when
+        solved) plus ``converged``; ``start`` (3, n) is an initial state.
+        """
+        per_unit = dict(per_unit or {})
+        n = n or max([np.size(v) for v in per_unit.values()] + [1])
+        p = self.values_si(per_unit, n)
+        x0 = start if start is not None else np.array(
+            [np.full(n, np.log(15.0)), np.full(n, -0.08), np.full(n, -0.015)])
+
+        def residual(x):
+            return self.balances(self.fluxes(np.exp(x[0]), x[1], x[2], p))
+
+        solution = steady_state.solve(residual, x0, NEWTON_STEPS)
+        f = self.fluxes(np.exp(solution.x[0]), solution.x[1], solution.x[2], p)
+        out = self.outputs(f)
+        out["state"] = solution.x
+        return out
+
+    @staticmethod
+    def outputs(f: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The named outputs (as in :meth:`read`) of a steady state's fluxes."""
+        residual = PrincipalCell.relative_residual(f)
+        return {
+            "j_k_pmol_min_mm": f["i_romk"] / FARADAY_C_PER_MOL * PMOL_MIN,
+            "j_na_pmol_min_mm": -f["i_enac"] / FARADAY_C_PER_MOL * PMOL_MIN,
+            "j_pump_pmol_min_mm": f["j_pump"] * PMOL_MIN,
+            "j_na_basolateral_pmol_min_mm": -f["i_na_b"] / FARADAY_C_PER_MOL * PMOL_MIN,
+            "v_apical_mV": f["v_a"] * 1e3, "v_basolateral_mV": f["v_b"] * 1e3,
+            "v_te_mV": f["v_te"] * 1e3, "na_c_mM": f["na_c"], "k_c_mM": f["k_c"],
+            "cl_c_mM": f["cl_c"], "unblocked": f["unblocked"], "residual": residual,
+            "converged": np.isfinite(residual) & (residual <= STEADY_TOLERANCE),
+        }
 
     @staticmethod
     def read(group) -> dict[str, np.ndarray]:

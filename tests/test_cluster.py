@@ -66,9 +66,10 @@ class Cluster:
     def __init__(self, folder: Path):
         self.folder, self.processes, self.address = folder, [], None
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+    def start(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "wb")
-        process = subprocess.Popen(args, cwd=self.folder, env=_plain_env(), stdout=log,
+        process = subprocess.Popen(args, cwd=self.folder, env={**_plain_env(), **(env or {})},
+                                   stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.processes.append((name, process))
@@ -133,11 +134,13 @@ def cluster(tmp_path_factory, request):
         assert scheduler.poll() is None and time.monotonic() < deadline, running.logs()
         time.sleep(0.2)
     running.address = json.loads(scheduler_file.read_text())["address"]
+    # the workers' own compiled-code cache, so that a test sees what they compile
+    running.worker_cache = folder / "worker-cache"
     for number in (1, 2):
         running.start(f"worker{number}", _dask("worker") + [
             "--scheduler-file", str(scheduler_file), "--nthreads", "1", "--name", f"w{number}",
             "--dashboard-address", "127.0.0.1:0", "--local-directory", str(folder / "work"),
-            "--death-timeout", "60"])
+            "--death-timeout", "60"], env={"HYPOMAG_CYTHON_CACHE": str(running.worker_cache)})
     with distributed.Client(running.address, timeout="60s") as client:
         try:
             client.wait_for_workers(2, timeout=180)
@@ -266,38 +269,49 @@ def test_empty_scheduler_refused(tmp_path):
             make_backend(scheduler=blank)
 
 
-#: A sweep whose tables differ between Brian2's numpy and (compiled) Cython targets:
-#: k_secretion --quick at two Mg values, one batch each (one per worker).
-BUILD_SWEEP = ["run", "k_secretion", "--quick", "--no-show", "--set", "mg_i=0.1,1.0",
-               "--batch-size", "1"]
+#: A Brian2 sweep that integrates (the kinetic NMDA block; no other test of this module
+#: compiles it): the Cython build compiles its code, the numpy build compiles nothing;
+#: two Mg values, one batch each (one per worker).
+BUILD_SWEEP = ["run", "nmda_iv", "--quick", "--no-show", "--set", "block=kinetic",
+               "--set", "mg_o=0.1,1.0", "--batch-size", "1"]
 
 
 @pytest.fixture(scope="module")
 def serial_builds(tmp_path_factory) -> dict:
-    """The table of BUILD_SWEEP run serially with HYPOMAG_TARGET=numpy and with the default
-    (Cython, compiled into the cache)."""
+    """The table of BUILD_SWEEP run serially with HYPOMAG_TARGET=numpy and with the default."""
     tables = {}
     for target in ("numpy", "cython"):
         folder = tmp_path_factory.mktemp(f"serial-{target}")
         result, _ = _hypomag(BUILD_SWEEP + ["--out", str(folder / "out")], folder,
                              {"HYPOMAG_TARGET": target})
         assert result.returncode == 0, result.stderr
-        tables[target] = (folder / "out" / "k_secretion.csv").read_bytes()
-    assert tables["numpy"] != tables["cython"]  # else the test below could not fail
+        tables[target] = (folder / "out" / "nmda_iv.csv").read_bytes()
     return tables
+
+
+def _cached_files(folder: Path) -> set:
+    return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 
 
 def test_client_build_reaches_workers(cluster, serial_builds, tmp_path):
     """The workers run the client's build, whatever their own environment says:
-    HYPOMAG_TARGET=numpy set for ``hypomag`` only gives the serial numpy table, and the
-    default gives the serial Cython table (the workers compile or load the code)."""
+    HYPOMAG_TARGET=numpy set for ``hypomag`` only makes the workers compile nothing into
+    their (own, initially without the kinetic block's code) compiled-code cache, the default
+    makes them compile the kinetic NMDA clamp there; both give the serial table of their
+    build."""
     for target in ("numpy", "cython"):
         out = tmp_path / target
+        before = _cached_files(cluster.worker_cache)
         result, _ = _hypomag(BUILD_SWEEP + ["--scheduler", cluster.address, "--out", str(out)],
                              tmp_path, {"HYPOMAG_TARGET": target})
         assert result.returncode == 0, result.stderr + cluster.logs()
-        assert (out / "k_secretion.csv").read_bytes() == serial_builds[target], target
-        assert json.loads((out / "k_secretion.json").read_text())["backend"] == "dask"
+        assert (out / "nmda_iv.csv").read_bytes() == serial_builds[target], target
+        assert json.loads((out / "nmda_iv.json").read_text())["backend"] == "dask"
+        compiled = _cached_files(cluster.worker_cache) - before
+        if target == "numpy":
+            assert not compiled, sorted(map(str, compiled))
+        else:
+            assert compiled, "the workers compiled nothing for the Cython build"
 
 
 def _one_error_line(result, code: int) -> str:
@@ -328,9 +342,11 @@ def test_scheduler_lost_mid_sweep(tmp_path):
             "--death-timeout", "30"])
         out = tmp_path / "out"
         mg = ",".join(f"{0.1 * k:.1f}" for k in range(1, 11))
+        # a collecting duct of 1000 slabs: about 2 s per batch, time to kill the scheduler
         command = _command("hypomag", "experiments.cli") + [
             "run", "k_secretion", "--quick", "--no-show", "--set", f"mg_i={mg}",
-            "--batch-size", "1", "--scheduler", address, "--out", str(out)]
+            "--set", "slab_length=0.002", "--batch-size", "1", "--scheduler", address,
+            "--out", str(out)]
         sweep = subprocess.Popen(command, cwd=tmp_path, env={**_plain_env(), "HYPOMAG_TARGET": "numpy"},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 300

@@ -6,9 +6,12 @@
 
   - ``nmda_iv``, ``romk_iv``: only the ``kinetic`` block is integrated, the
     rest are closed forms, so they agree to rounding;
-  - ``k_secretion``: the principal cell is integrated to a steady state;
-  - ``hypokalemia``: the body model (RK4, ``body_dt``) and the principal-cell
-    table (``cell_dt``);
+  - ``k_secretion``: the steady states are solved by Newton to a relative
+    residual below 1e-9; the step is the slab length of the collecting duct
+    (``slab_length``: twice as many well-mixed slabs along the flow);
+  - ``hypokalemia``: the body model (RK4, ``body_dt``) and the collecting-duct
+    slabs of its renal table (``slab_length``);
+  - ``sensitivity``: the same two steps, every headline result of every variant;
   - ``excitability`` (exponential Euler at 0.0125 ms): EPSP amplitude,
     half-width and area, and the synaptic threshold (a continuous volley size
     found to 0.01 inputs) per condition. The firing rate is a spike count:
@@ -18,7 +21,7 @@
     error of the integration would show;
   - ``hypomagnesemia``: the same neuron measures per condition (its rate comes
     from excitability's runner, checked there), K secretion, plasma K and
-    cytoplasmic Mg, with ``dt`` and ``cell_dt`` halved;
+    cytoplasmic Mg, with ``dt`` and ``slab_length`` halved;
   - ``seizure``: see ``tests/test_seizure_convergence.py``.
 * The same seed gives the same bytes (CSV and SVG), run after run.
 * A simulation that produces non-finite values stops with one line on stderr
@@ -67,19 +70,24 @@ CASES = {
                     ("mg_o_mM", "v_mV", "block"), ("i_pA", "unblocked", "g_nS")),
     "romk_iv": Case(dict(mg_i=[0.0, 0.1, 1.0], k_o=[5.0, 40.0]), ("dt",),
                     ("mg_i_mM", "k_o_mM", "v_mV"), ("i_pA", "unblocked", "e_k_mV")),
-    "k_secretion": Case(dict(mg_i=[0.1, 1.0]), ("cell_dt",), ("mg_i_mM",),
-                        ("j_k_pmol_min_mm", "j_na_pmol_min_mm", "v_apical_mV",
+    "k_secretion": Case(dict(mg_i=[0.1, 1.0], flow=[2.0, 5.0]), ("slab_length",),
+                        ("mg_i_mM", "flow_nl_min"),
+                        ("j_k_pmol_min_mm", "j_na_pmol_min_mm", "k_lumen_out_mM", "v_apical_mV",
                          "v_basolateral_mV", "v_te_mV", "na_c_mM", "k_c_mM", "unblocked")),
-    "hypokalemia": Case({}, ("body_dt", "cell_dt"), ("scenario", "t_day"),
+    "hypokalemia": Case({}, ("body_dt", "slab_length"), ("scenario", "t_day"),
                         ("plasma_k_mM", "mg_i_mM", "urine_k_mmol_day", "k_icf_mM",
                          "urine_mg_mmol_day")),
+    "sensitivity": Case(dict(parameter="rho_ROMK,cell_exponent,flow"),
+                        ("body_dt", "slab_length"), ("parameter", "end"),
+                        ("j_k_ratio", "gain_ratio", "plasma_k_untreated_mM", "plasma_k_k_only_mM",
+                         "k_icf_k_only_mM")),
     "excitability": Case(dict(mg_o=[0.0, 0.5, 1.0], **FAST_SEARCH, duration=0.5, transient=0.1),
                          ("dt",),
                          ("mg_o_mM", "seed"), NEURON_MEASURES, pooled=("rate_hz",)),
     # the neuron columns come from excitability's runner (its rate is checked above); a
     # short rate protocol keeps this case cheap
     "hypomagnesemia": Case(dict(serum_mg=[0.2, 1.2], **FAST_SEARCH, duration=0.2,
-                                transient=0.1), ("dt", "cell_dt"), ("serum_mg_mM", "seed"),
+                                transient=0.1), ("dt", "slab_length"), ("serum_mg_mM", "seed"),
                            NEURON_MEASURES + ("j_k_pmol_min_mm", "plasma_k_mM", "mg_i_mM")),
 }
 

@@ -148,8 +148,8 @@ def test_k_secretion_groups_are_bounded(close_figures):
     dims = {"k_lumen_mM": np.linspace(1, 40, 100), "mg_i_mM": np.linspace(0.02, 2, 200)}
     main = synthetic("k_secretion", dims,
                      j_k_pmol_min_mm=lambda d: 10 / (1 + np.asarray(d["mg_i_mM"], float)))
-    band = synthetic("k_secretion", {**dims, "kd0_mM": [0.5, 5.0], "zdelta": [0.6, 1.4]},
-                     j_k_pmol_min_mm=lambda d: np.asarray(d["kd0_mM"], float))
+    band = synthetic("k_secretion", {**dims, "romk_fit": ["weak", "strong"]},
+                     j_k_pmol_min_mm=lambda d: 9 + (np.asarray(d["romk_fit"]) == "strong"))
     fig = get_experiment("k_secretion")().plot({"main": main, "band": band})
     ax_k, ax_v = fig.axes
     assert len(data_lines(ax_k)) <= style.MAX_CURVES

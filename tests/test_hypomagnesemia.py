@@ -7,6 +7,14 @@ cytoplasmic free Mg about 0.5 mM. The neuron protocols are the
 ``excitability`` experiment's own runner; to stay inside the test time
 budget the CLI test replaces that runner with a stub that records the Mg_o it
 is given (the neuron itself is tested by the excitability tests).
+
+Kidney and body: the person has no diuretic (the ``k_secretion`` baseline,
+:class:`experiments.hypokalemia.PatientKidney` with the reference conditions)
+and cytoplasmic free Mg ~ serum Mg^0.5 (``cell_exponent`` default). Plasma K
+is calibrated to 4.0 mM at normal serum Mg; Mg deficiency alone lowers it only a
+little (3.95 mM at serum Mg 0.3 mM; measured): without more distal Na+
+delivery or aldosterone it does not cause hypokalemia (Huang & Kuo 2007 JASN
+18:2649). The thiazide patient of ``hypokalemia`` is hypokalemic.
 """
 from __future__ import annotations
 
@@ -15,9 +23,9 @@ import pytest
 from brian2 import mM
 
 from experiments.cli import main
+from experiments.engine.table import Table
 from experiments.excitability import Excitability
 from experiments.hypomagnesemia import Hypomagnesemia
-from experiments.engine.table import Table
 from models.body import mg_compartments
 
 
@@ -62,22 +70,34 @@ def test_cli_quick_writes_columns(stub_neuron, tmp_path):
     configure_brian()
     out = tmp_path / "o"
     assert main(["run", "hypomagnesemia", "--quick", "--out", str(out), "--no-show",
-                 "--set", "serum_mg=0.3,0.85,1.2", "--set", "table_points=6"]) == 0
+                 "--set", "serum_mg=0.3,0.85,1.2"]) == 0
     table = Table.read_csv(out / "hypomagnesemia.csv")
     for column in Hypomagnesemia.columns:
         assert column in table.columns
     assert (out / "hypomagnesemia.png").is_file()
     np.testing.assert_allclose(sorted(set(stub_neuron)), [0.82 * s / 0.85 for s in (0.3, 0.85, 1.2)])
     rows = {row["serum_mg_mM"]: row for row in table.rows}
-    # lower Mg: more K+ secretion at the same plasma K, lower steady plasma K
+    # cytoplasmic Mg ~ serum^0.5 (cell_exponent default): 0.297, 0.5, 0.594 mM
+    for serum, row in rows.items():
+        assert row["mg_i_mM"] == pytest.approx(0.5 * (serum / 0.85) ** 0.5, rel=1e-9)
+    # lower Mg: more K+ secretion at the same plasma K (9.07 > 8.62 > 8.45 pmol/min/mm at
+    # plasma K 4 mM), lower steady plasma K (3.954 < 4.0 < 4.019 mM)
     assert rows[0.3]["j_k_pmol_min_mm"] > rows[0.85]["j_k_pmol_min_mm"] > rows[1.2]["j_k_pmol_min_mm"]
-    assert rows[0.3]["plasma_k_mM"] < 3.5 < rows[0.85]["plasma_k_mM"] < rows[1.2]["plasma_k_mM"]
-    # the body is calibrated to balance at 4.0 mM plasma K with normal Mg
+    assert rows[0.3]["plasma_k_mM"] < rows[0.85]["plasma_k_mM"] < rows[1.2]["plasma_k_mM"]
+    # the body is calibrated to balance at 4.0 mM plasma K with normal Mg (reference person)
     assert rows[0.85]["plasma_k_mM"] == pytest.approx(4.0, abs=1e-6)
+    # without a diuretic, Mg deficiency alone leaves plasma K in the normal range
+    assert rows[0.3]["plasma_k_mM"] == pytest.approx(3.954, abs=0.01)
+    assert 3.5 < rows[0.3]["plasma_k_mM"]
 
 
-def test_bad_serum_mg_exits_2(tmp_path, capsys):
+@pytest.mark.parametrize("flag, word", [
+    ("serum_mg=-0.5", "serum_mg"),
+    ("cell_exponent=0.3,1", "cell_exponent"),
+    ("aldosterone=1,1.5", "aldosterone"),
+])
+def test_bad_values_exit_2(flag, word, tmp_path, capsys):
     code = main(["run", "hypomagnesemia", "--quick", "--out", str(tmp_path / "o"),
-                 "--set", "serum_mg=-0.5"])
+                 "--set", flag])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and err.startswith("hypomag: error:") and "\n" not in err and "serum_mg" in err
+    assert code == 2 and err.startswith("hypomag: error:") and "\n" not in err and word in err

@@ -109,8 +109,8 @@ def test_resume_refuses_batches_of_other_code(tmp_path):
     assert refused.returncode == 2 and len(lines) == 1, refused.stderr
     assert "--resume" in lines[0] and "channels/romk.py" in lines[0] and "other code" in lines[0]
     assert not (out / "romk_iv.csv").exists() and batch_files(out) == kept
-    assert 'Parameter("g_ROMK", 4.0 * nS' in text
-    romk.write_text(text.replace('Parameter("g_ROMK", 4.0 * nS', 'Parameter("g_ROMK", 8.0 * nS'))
+    assert 'Parameter("g_ROMK", 3.8 * nS' in text
+    romk.write_text(text.replace('Parameter("g_ROMK", 3.8 * nS', 'Parameter("g_ROMK", 7.6 * nS'))
     recomputed = _resume_in(root, out)
     assert recomputed.returncode == 0, recomputed.stderr
     assert "--resume: computing every batch of this sweep" in recomputed.stderr

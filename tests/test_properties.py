@@ -3,11 +3,12 @@
 Invariants that hold for any input in the physiological domain, not only
 for the tabulated points of docs/reference.md:
 
-* block fractions lie in [0, 1], are exactly 1 without Mg2+, never rise
+* block fractions lie in [0, 1] (ROMK's in [rho, 1]: a blocked ROMK keeps
+  the fraction rho of its current), are exactly 1 without Mg2+, never rise
   when Mg2+ rises, and move with voltage in the right direction: NMDA's
   external Mg2+ is driven out of the pore by depolarization (B rises with V;
   Jahr & Stevens 1990), ROMK's internal Mg2+ is driven in (f falls with V;
-  Lu & MacKinnon 1994);
+  Lu & MacKinnon 1994) and knocked off by external K (f rises with K_o);
 * the Woodhull form with the Jahr-Stevens-equivalent z delta equals
   Jahr-Stevens at 37 C (docs/reference.md section 1);
 * E_K (Nernst) rises with K_o and is 0 at K_o = K_i;
@@ -73,25 +74,34 @@ def test_woodhull_equals_jahr_stevens_at_body_temperature(v, mg):
                       atol=1e-15)
 
 
+#: Block parameters of ROMK sampled around and beyond the fits of ROMK_FITS (docs/reference.md §3).
+romk_block = dict(kd0=st.floats(0.05, 10.0), zdelta=st.floats(0.1, 2.5), rho=st.floats(0.0, 0.9),
+                  k_r=st.floats(0.01, 50.0))
+
+
 @FAST
 @given(v=voltage, mg=magnesium, k_o=potassium, dv=st.floats(0.01, 50.0),
-       dmg=st.floats(0.001, 10.0), kd0=st.floats(0.1, 10.0), zdelta=st.floats(0.1, 2.0))
-def test_romk_block_bounded_monotone(v, mg, k_o, dv, dmg, kd0, zdelta):
-    """ROMK f in [0, 1]; non-increasing in Mg_i; non-increasing in V (internal block)."""
-    kw = dict(kd0_mM=kd0, zdelta=zdelta)
+       dmg=st.floats(0.001, 10.0), **romk_block)
+def test_romk_block_bounded_monotone(v, mg, k_o, dv, dmg, kd0, zdelta, rho, k_r):
+    """ROMK f in [rho, 1] (a blocked channel keeps the fraction rho: weak rectifier);
+    non-increasing in Mg_i; non-increasing in V (internal block, Lu & MacKinnon 1994);
+    non-decreasing in K_o (trans knock-off), for any block parameters."""
+    kw = dict(kd0_mM=kd0, zdelta=zdelta, rho=rho, k_r_mM=k_r)
     f = float(romk_unblocked(v, mg, k_o, **kw))
-    assert 0.0 <= f <= 1.0
+    assert rho - EPS <= f <= 1.0 + EPS
     assert float(romk_unblocked(v, mg + dmg, k_o, **kw)) <= f + EPS
     assert float(romk_unblocked(v + dv, mg, k_o, **kw)) <= f + EPS
+    assert float(romk_unblocked(v, mg, k_o + dmg, **kw)) >= f - EPS
 
 
 @FAST
-@given(v=voltage, k_o=potassium, k_i=potassium)
-def test_romk_unblocked_without_mg(v, k_o, k_i):
-    """No cytoplasmic Mg2+: f = 1 exactly (Choe et al. 1995: no rectification)."""
-    assert float(romk_unblocked(v, 0.0, k_o, k_i)) == 1.0
-    from brian2 import mM, mV
-    assert float(ROMK().unblocked(v * mV, 0 * mM, k_o * mM, k_i * mM)) == 1.0
+@given(v=voltage, k_o=potassium, t=temperature, **romk_block)
+def test_romk_unblocked_without_mg(v, k_o, t, kd0, zdelta, rho, k_r):
+    """No cytoplasmic Mg2+: f = 1 exactly (Chepilko et al. 1995: no rectification), for any block
+    parameters, and through the channel class."""
+    assert float(romk_unblocked(v, 0.0, k_o, kd0, zdelta, rho, k_r, t)) == 1.0
+    from brian2 import kelvin, mM, mV
+    assert float(ROMK().unblocked(v * mV, 0 * mM, k_o * mM, t * kelvin)) == 1.0
 
 
 @FAST

@@ -154,7 +154,7 @@ def _channels_markdown(channels: Mapping[str, type]) -> list[str]:
 def _models_markdown(models: Mapping[str, type]) -> list[str]:
     """The ``## Models`` section: every model that describes its parameters without arguments."""
     lines = []
-    for name, cls in models.items():
+    for name, cls in sorted(models.items()):  # registration order depends on import order
         if getattr(cls, "parameter_rows", None) is None:
             continue
         try:

@@ -104,6 +104,10 @@ class Setting:
         (``mg_o`` sets ``Mg_o``); :meth:`~experiments.engine.Experiment.model_values`
         gathers them for a batch. None for settings the experiment reads
         itself (protocol durations, counts, forms).
+    column_unit : str
+        For a plain number in a unit Brian2 does not name (mmol/day, nl/min):
+        the unit as the column suffix (``"mmol_day"`` makes the column of
+        ``k_supplement`` ``k_supplement_mmol_day``).
     """
 
     name: str
@@ -120,6 +124,7 @@ class Setting:
     exclusive_minimum: bool = False
     structural: bool = False
     variable: str | None = None
+    column_unit: str = ""
 
     @classmethod
     def from_parameter(cls, parameter, **options) -> "Setting":
@@ -152,7 +157,7 @@ class Setting:
     def column_name(self) -> str:
         """Column in the result table: the name with the unit (``mg_o_mM``)."""
         if self.unit is None:
-            return self.name
+            return f"{self.name}_{self.column_unit}" if self.column_unit else self.name
         text = re.sub(r"\(?(\w+)\^-1\)?", r"per_\1", self.unit_name.replace(" ", ""))
         text = re.sub(r"[^A-Za-z0-9_]+", "_", text.replace("/", "_per_")).strip("_")
         return f"{self.name}_{text}"
