@@ -34,7 +34,8 @@ The five block and saturation parameters are not pinned individually by the
 literature. They are fitted (docs/reference.md section 3) to four measured
 properties: in symmetric 110 mM K with 0.5 mM Mg_i the chord conductance at
 +40 mV is about half that at -60 mV (Chepilko 1995: 17/36 = 0.47); outward current
-rises monotonically with voltage over the apical range (-100 to +60 mV); the
+rises monotonically with voltage over the apical range (-100 to +60 mV at luminal
+K 2-40 mM; below about 2 mM a small negative slope remains); the
 outward conductance near reversal stays finite as luminal K goes to 0
 (Frindt & Palmer 2005); inward current changes by a few per cent at most
 between 0 and 1 mM Mg_i (Lu & MacKinnon 1994). :data:`ROMK_FITS` holds the
@@ -66,14 +67,14 @@ from .base import AFFINITY_MM, CELL_CONDUCTANCE_NS, ZDELTA, Channel, Parameter, 
 from .constants import (BODY_TEMPERATURE, BODY_TEMPERATURE_K, F_OVER_R, F_OVER_R_TEXT, nernst_mV,
                         nernst_text)
 
-CHOE = "Chepilko, Zhou, Sackin & Palmer 1995 AJP Cell 268:C389"
+CHEPILKO = "Chepilko, Zhou, Sackin & Palmer 1995 AJP Cell 268:C389"
 LH = "Loeffler & Hunter 1997 Pflugers Arch 434:151"
 LU_MACKINNON = "Lu & MacKinnon 1994 Nature 371:243"
 FRINDT_PALMER = ("Frindt & Palmer 2005 AJP Renal (K+ secretion through apical low-conductance "
                  "K channels in the CCD)")
 YANG = "Yang, Frindt & Palmer 2010 JASN 21:2109"
 FIT_SOURCE = (f"fitted (docs/reference.md section 3) to the 17/36 pS outward/inward conductance "
-              f"of {CHOE}, finite outward conductance at low K_o ({FRINDT_PALMER}), inward "
+              f"of {CHEPILKO}, finite outward conductance at low K_o ({FRINDT_PALMER}), inward "
               f"current nearly Mg-independent ({LU_MACKINNON}) and a monotonic outward I-V")
 #: External K (mM) of the single-channel recordings the affinity is referenced to.
 K_REFERENCE_MM = 110.0
@@ -140,12 +141,12 @@ class ROMK(Channel):
     """
 
     name = "ROMK"
-    reference = f"{CHOE}; {FRINDT_PALMER}; {LH}; {LU_MACKINNON}; {YANG}"
+    reference = f"{CHEPILKO}; {FRINDT_PALMER}; {LH}; {LU_MACKINNON}; {YANG}"
     uses = ("v", "Mg_i", "K_o", "K_i", "T")
     parameters = (
         Parameter("g_ROMK", 3.8 * nS, nS,
                   "maximal conductance at saturating K_o (a patch of 100 channels)",
-                  f"derived: 100 x 36 pS at 110 mM K ({CHOE}) / s(110 mM) = 0.944",
+                  f"derived: 100 x 36 pS at 110 mM K ({CHEPILKO}) / s(110 mM) = 0.944",
                   **CELL_CONDUCTANCE_NS),
         Parameter("Km_K_ROMK", 11.5 * mM, mM,
                   "external K of half-maximal K-dependent conductance", LH, **AFFINITY_MM),

@@ -59,9 +59,13 @@ from .engine import progress
 from .engine.framework import Experiment
 from .engine.settings import Setting, UsageError, concentration, temperature
 from .engine.style import figure
-from .k_secretion import build_duct, check_converged, segment_inputs, tubule_settings
+from .k_secretion import (build_duct, check_converged, check_tubule, segment_inputs,
+                          tubule_settings)
 
 HYPOKALEMIA_MM = 3.5
+#: Most treatments (scenario x K dose x Mg dose) one run integrates: each is a time course
+#: of days/record rows (10^4 x 85 rows at the defaults).
+MAX_TREATMENTS = 10_000
 NORMAL_K_MM = (3.5, 5.0)
 #: Collecting-duct conditions of the Mg-replete reference person the duct length is
 #: calibrated on: the ``k_secretion`` defaults (no thiazide).
@@ -81,8 +85,10 @@ def body_settings() -> tuple[Setting, ...]:
     """Whole-body settings (shared with ``hypomagnesemia`` and ``sensitivity``)."""
     d = BodyParameters()
     return (
-        _number("k_diet", d.k_diet_mmol_day, "absorbed dietary K+ (mmol/day)",
-                "typical intake 70-100 mmol/day, ~10 % lost in stool"),
+        _number("k_diet", d.k_diet_mmol_day, "absorbed dietary K+ (mmol/day); the duct length is "
+                "calibrated so that the reference person excretes it at k_p0, so it sets the "
+                "kidney's K throughput, not the set point (a change of intake is k_supplement)",
+                "typical intake 70-100 mmol/day, ~10 % lost in stool", exclusive=True),
         _number("aldo_slope", d.aldo_slope_per_mM, "d ln(aldosterone) / d plasma K (per mM)",
                 "aldosterone rises with plasma K (Dluhy et al. 1972 JCI 51:1950); slope of the "
                 "Maddah & Hallow 2022 model (0.951 per mM; 0.5 in a later re-implementation) "
@@ -163,12 +169,19 @@ def single_valued(values, names, experiment: str, swept: str) -> None:
 def check_patient(values) -> None:
     """UsageError for a patient whose luminal K or serum Mg is 0, or who is treated too late."""
     for name in ("k_lumen", "serum_mg"):
-        if any(v <= 0 for v in values[name]):
-            raise UsageError(f"--set {name}={float(values[name][0] / mM):g}: must be > 0 mM; "
+        bad = [v for v in values[name] if v <= 0]
+        if bad:
+            raise UsageError(f"--set {name}={float(bad[0] / mM):g}: must be > 0 mM; "
                              "allowed: numbers in mM > 0")
-    if values["start_day"][0] >= values["days"][0]:
-        raise UsageError(f"--set start_day={values['start_day'][0]:g}: must be before "
-                         f"days={values['days'][0]:g}")
+    start, days = values["start_day"][0], values["days"][0]
+    if start >= days:
+        raise UsageError(f"--set start_day={start:g} with days={days:g}: treatment must start "
+                         "before the simulation ends; allowed: start_day < days")
+    count = len(values["scenario"]) * len(values["k_supplement"]) * len(values["mg_supplement"]) \
+        if "scenario" in values else 1
+    if count > MAX_TREATMENTS:
+        raise UsageError(f"--set k_supplement/mg_supplement/scenario: {count} treatments, each a "
+                         f"time course; allowed: at most {MAX_TREATMENTS}")
 
 
 def body_parameters(fixed) -> BodyParameters:
@@ -251,14 +264,16 @@ class PatientKidney:
         return self.solve(k_p0, np.full(k_p0.size, INTRACELLULAR_MG), reference=True,
                           variant=np.arange(k_p0.size))["j_k_pmol_min_mm"]
 
-    def table(self, points: int) -> tuple[RenalTable, list[dict]]:
-        """The secretion on a grid (plasma K 1.5-7 mM linear, Mg_i 0.02-1.2 mM geometric).
+    def table(self, points: int, mg_low: float = 0.02,
+              mg_high: float = 1.2) -> tuple[RenalTable, list[dict]]:
+        """The secretion on a grid: plasma K 1.5-7 mM (linear), Mg_i ``mg_low``-``mg_high`` mM
+        (geometric), ``points`` each.
 
         With several variants the table has one layer per variant (its rows
         are those of the first).
         """
-        k_grid = np.linspace(1.5, 7.0, int(points))
-        mg_grid = np.geomspace(0.02, 1.2, int(points))
+        k_grid = np.linspace(*TABLE_K_PLASMA_MM, int(points))
+        mg_grid = np.geomspace(mg_low, mg_high, int(points))
         count = self.aldosterone.size
         kk, gg = np.meshgrid(k_grid, mg_grid, indexing="ij")
         result = self.solve(np.tile(kk.ravel(), count), np.tile(gg.ravel(), count),
@@ -268,6 +283,37 @@ class PatientKidney:
                  "aldosterone": float(a), "j_k_pmol_min_mm": float(x)}
                 for k, g, a, x in zip(kk.ravel(), gg.ravel(), result["aldosterone"], j[0].ravel())]
         return RenalTable(k_grid, mg_grid, j if count > 1 else j[0]), rows
+
+
+#: Plasma K range (mM) of the renal table; a run that leaves it is refused (check_body).
+TABLE_K_PLASMA_MM = (1.5, 7.0)
+
+
+def table_mg_span(params, serum_values) -> tuple[float, float]:
+    """Cytoplasmic Mg range (mM) of the renal table for patients at these serum Mg values.
+
+    From half the lowest patient's cytoplasmic Mg (at most 0.02 mM) to the
+    cytoplasmic Mg of twice the highest of their serum Mg and normal (at least
+    1.2 mM), which covers any repletion.
+    """
+    params = params if isinstance(params, (list, tuple)) else [params] * len(serum_values)
+    low = min(float(mg_i_equilibrium(p, s)) for p, s in zip(params, serum_values))
+    high = max(float(mg_i_equilibrium(p, 2 * max(s, p.mg_s0_mM)))
+               for p, s in zip(params, serum_values))
+    return min(0.02, 0.5 * low), max(1.2, high)
+
+
+def check_body(body: Body, result, what: str) -> None:
+    """RuntimeError (one line) if the body left the renal table or gave a non-finite value."""
+    plasma = result["plasma_k_mM"]
+    if not np.all(np.isfinite(plasma)) or np.any(plasma < TABLE_K_PLASMA_MM[0]) \
+            or np.any(plasma > TABLE_K_PLASMA_MM[1]):
+        finite = plasma[np.isfinite(plasma)]
+        low = f"{np.min(finite):.3g}" if finite.size else "nan"
+        high = f"{np.max(finite):.3g}" if finite.size else "nan"
+        raise RuntimeError(f"{what}: plasma K reached {low}-{high} mM, outside the renal "
+                           f"table's {TABLE_K_PLASMA_MM[0]:g}-{TABLE_K_PLASMA_MM[1]:g} mM (or "
+                           "was not finite): the body cannot balance K with these settings")
 
 
 #: Half-width (mM) of the bracket around the table's estimate in which the exact steady
@@ -350,6 +396,7 @@ class Hypokalemia(Experiment):
 
     def validate(self, values):
         check_patient(values)
+        check_tubule(values)
         single_valued(values, [n for n in type(self).all_settings()
                                if n not in ("scenario", "k_supplement", "mg_supplement")],
                       self.name, "scenario, k_supplement or mg_supplement")
@@ -361,7 +408,9 @@ class Hypokalemia(Experiment):
             if "table" not in state:
                 kidney = PatientKidney(self, fixed)
                 progress.phase("solving the renal table")
-                state["table"], state["rows"] = kidney.table(fixed["table_points"])
+                state["table"], state["rows"] = kidney.table(
+                    fixed["table_points"], *table_mg_span(kidney.params[0],
+                                                          [float(fixed["serum_mg"] / mM)]))
                 state["kidney"], state["reference"] = kidney, float(kidney.reference_j()[0])
             params = body_parameters(fixed)
             body = Body(state["table"], params, state["reference"])
@@ -375,6 +424,7 @@ class Hypokalemia(Experiment):
             result = body.simulate(np.full(len(conditions), serum_mg_mM), k_supp, mg_supp,
                                    fixed["start_day"], fixed["days"], dt_day=fixed["body_dt"],
                                    mg_load=mg_load, mg_load_days=fixed["mg_load_days"])
+            check_body(body, result, self.name)
             mg_i_patient = float(mg_i_equilibrium(body.p, serum_mg_mM))
             progress.phase("solving steady plasma K")
             once = state["rows"] + gain_rows(body, exact, batch["k_supplement"], mg_i_patient)

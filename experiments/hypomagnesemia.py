@@ -40,7 +40,7 @@ from .excitability import Excitability
 from .engine.framework import Experiment
 from .hypokalemia import (HYPOKALEMIA_MM, REFERENCE, body_parameters, body_settings,
                           PatientKidney, patient_settings, single_valued)
-from .k_secretion import check_positive
+from .k_secretion import check_positive, check_tubule
 from .engine.settings import Setting, concentration
 from .engine.style import SYMPTOMATIC_MM, figure, marked, mean_sem, shade_mg_ranges
 
@@ -76,6 +76,7 @@ class Hypomagnesemia(Experiment):
 
     def validate(self, values):
         check_positive(values, ("serum_mg", "k_plasma", "k_lumen"))
+        check_tubule(values)
         Excitability.validate(self, values)
         neuron = {s.name for s in NEURON_SETTINGS}
         single_valued(values, [n for n in type(self).all_settings()

@@ -90,6 +90,19 @@ def tubule_settings(flow: float = 5.0, enac_scale: float = 1.0,
     )
 
 
+#: Most slabs a segment may have (segment_length / slab_length).
+MAX_SLABS = 1000
+
+
+def check_tubule(values) -> None:
+    """UsageError unless the segment has at most :data:`MAX_SLABS` slabs."""
+    length, slab = values["segment_length"][0], values["slab_length"][0]
+    if length / slab > MAX_SLABS:
+        raise UsageError(f"--set slab_length={slab:g}: gives {length / slab:.3g} slabs in "
+                         f"segment_length={length:g} mm; allowed: slab_length >= "
+                         f"segment_length/{MAX_SLABS} = {length / MAX_SLABS:g} mm")
+
+
 def check_positive(values, names) -> None:
     """UsageError unless every value of the named concentration settings is > 0."""
     for name in names:
@@ -121,7 +134,8 @@ def check_converged(result, what: str, conditions=None) -> None:
         where = f" at {dict(conditions[worst])}" if conditions is not None and \
             worst < len(conditions) else ""
         raise RuntimeError(f"{what}: no steady state{where} (relative imbalance "
-                           f"{residual[worst]:.2g} > {STEADY_TOLERANCE:g} after Newton)")
+                           f"{residual[worst]:.2g} > {STEADY_TOLERANCE:g} after Newton); a "
+                           "shorter slab_length may help where the lumen empties of Na+")
 
 
 def segment_inputs(experiment: type[Experiment], conditions, fixed, variables):
@@ -159,6 +173,7 @@ class KSecretion(Experiment):
 
     def validate(self, values):
         check_positive(values, ("k_lumen", "k_plasma", "na_lumen"))
+        check_tubule(values)
 
     def build(self, n, fixed):
         duct = build_duct(type(self), fixed)

@@ -16,7 +16,8 @@ run's settings (the ``hypokalemia`` patient):
   (cell K: refilled only with Mg).
 
 All variants share one batched collecting-duct solve and one body
-integration. The figure is a tornado plot per result: the bar of each
+integration. The chosen parameter's own setting (``--set rho_ROMK=...``) is
+replaced by the end of its range in its variant, and kept in all others. The figure is a tornado plot per result: the bar of each
 parameter spans its values at the two ends, the line marks the central value,
 parameters sorted by the span. The side table ``sensitivity_central.csv``
 holds the central values.
@@ -40,9 +41,10 @@ from models.principal_cell import ApicalROMK, PrincipalCell
 from .engine import progress
 from .engine.framework import Experiment
 from .engine.settings import Setting
+from .k_secretion import check_tubule
 from .engine.style import figure
-from .hypokalemia import (Hypokalemia, PatientKidney, check_patient, exact_plasma_k,
-                          single_valued)
+from .hypokalemia import (Hypokalemia, PatientKidney, check_body, check_patient,
+                          exact_plasma_k, single_valued, table_mg_span)
 
 #: Plausible range (low, high, in the setting's unit) of each uncertain parameter, with why.
 PLAUSIBLE = {
@@ -120,6 +122,7 @@ class Sensitivity(Experiment):
 
     def validate(self, values):
         check_patient(values)
+        check_tubule(values)
         single_valued(values, [n for n in type(self).all_settings() if n not in ("parameter", "end")],
                       self.name, "parameter or end")
 
@@ -131,7 +134,9 @@ class Sensitivity(Experiment):
 
     def build(self, n, fixed):
         def runner(conditions):
-            chosen = [self.variant(fixed, c["parameter"], c["end"]) for c in conditions]
+            batch = self.batch_values(conditions, fixed, ["parameter", "end"])
+            chosen = [self.variant(fixed, name, end)
+                      for name, end in zip(batch["parameter"], batch["end"])]
             variants = [fixed] + [v[0] for v in chosen]
             results = self.results(variants)
             central = {"_table": "central", "_once": True,
@@ -155,7 +160,8 @@ class Sensitivity(Experiment):
         k_p0 = np.array([p.k_p0_mM for p in params])
         pair = kidney.solve(np.repeat(k_p0, 2), np.tile([0.1, 1.0], count),
                             variant=np.repeat(every, 2))["j_k_pmol_min_mm"].reshape(count, 2)
-        table, _ = kidney.table(first["table_points"])
+        table, _ = kidney.table(first["table_points"], *table_mg_span(
+            params, [float(v["serum_mg"] / mM) for v in variants]))
         reference = kidney.reference_j()
         serum = np.array([float(v["serum_mg"] / mM) for v in variants])
         mg_patient = np.array([float(mg_i_equilibrium(p, s)) for p, s in zip(params, serum)])
@@ -179,6 +185,7 @@ class Sensitivity(Experiment):
         series = body.simulate(serum[layer2], k_supp, mg_supp, first["start_day"], first["days"],
                                dt_day=first["body_dt"], mg_load=with_mg * first["mg_load"],
                                mg_load_days=first["mg_load_days"])
+        check_body(body, series, self.name)
         end_k = series["plasma_k_mM"][-1].reshape(count, 2)
         end_icf = series["k_icf_mM"][-1].reshape(count, 2)
         return {"j_k_ratio": pair[:, 0] / pair[:, 1], "j_k_gain_pmol_min_mm": pair[:, 0] - pair[:, 1],

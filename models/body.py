@@ -381,6 +381,18 @@ class Body:
         every = max(1, int(round(record_every_day / dt_day)))
         start_step = int(round(start_day / dt_day))
         records = [(0.0, y.copy())]
+        # a body that cannot balance K runs plasma K below 0 (NaN from there on); the
+        # caller judges the result (no numpy warnings on the way)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            self._integrate(y, records, steps, every, start_step, load_end, dt_day, k_supp,
+                            mg_supp, mg_loading, mg_absorbed)
+            t = np.array([r[0] for r in records])
+            return self._outputs(t, np.array([r[1] for r in records]), k_supp, start_day)
+
+    def _integrate(self, y, records, steps, every, start_step, load_end, dt_day, k_supp,
+                   mg_supp, mg_loading, mg_absorbed) -> None:
+        """The RK4 loop of :meth:`simulate`; appends (t, state) to ``records``."""
+        p = self.p
         for step in range(steps):
             treated = step >= start_step
             loading = start_step <= step < load_end
@@ -389,8 +401,6 @@ class Body:
             y = self._rk4_step(y, dt_day, k_in, mg_in)
             if (step + 1) % every == 0:
                 records.append(((step + 1) * dt_day, y.copy()))
-        t = np.array([r[0] for r in records])
-        return self._outputs(t, np.array([r[1] for r in records]), k_supp, start_day)
 
     def _untreated_state(self, mg_s0: np.ndarray) -> np.ndarray:
         """State at the untreated steady state: N_e, N_i, Mg_s, Mg_i and four cumulative

@@ -24,7 +24,7 @@ Malnic, Berliner & Giebisch 1989). The slabs are solved in order from the
 inflow, each by batched Newton in five unknowns (the cell's three and the
 logarithms of the slab's luminal K+ and Na+), started from the slab before; a slab across which
 Newton fails (the lumen nearly runs out of Na+ within it) is solved as two
-halves, up to four times. The transepithelial
+halves, up to eight times. The transepithelial
 potential of each slab is set by its own shunt: no axial current flows along
 the lumen (a cable of length constant well below the slab length would be
 needed otherwise).
@@ -52,7 +52,7 @@ from brian2 import Quantity
 from channels.constants import FARADAY_C_PER_MOL
 
 from . import register, steady_state
-from .principal_cell import NEWTON_STEPS, STEADY_TOLERANCE, PrincipalCell
+from .principal_cell import NEWTON_STEPS, NEWTON_TOLERANCE, STEADY_TOLERANCE, PrincipalCell
 
 #: Default length (mm) of secreting cortical collecting duct in one rat nephron
 #: (connecting tubule to the medullary border, about 2 mm).
@@ -63,7 +63,7 @@ SEGMENT_SLABS = 10
 LUMEN_STEPS = np.array([1e-7, 1e-7])
 #: How many times a slab whose Newton solve fails is halved (a lumen that runs out of Na+
 #: within one slab needs a finer one there).
-MAX_SPLITS = 4
+MAX_SPLITS = 8
 #: Floor (mol/s per mm) of the scale of the luminal balances, 0.1 pmol/s per mm.
 LUMEN_FLUX_FLOOR = 1e-13
 #: Mean of these outputs over the slabs is the segment's value.
@@ -187,7 +187,8 @@ class CollectingDuct:
             return np.concatenate([cell.balances(f), luminal(x, f) / scale])
 
         x0 = np.concatenate([cell_start, [np.log(k_in), np.log(na_in)]])
-        solution = steady_state.solve(residual, x0, np.concatenate([NEWTON_STEPS, LUMEN_STEPS]))
+        solution = steady_state.solve(residual, x0, np.concatenate([NEWTON_STEPS, LUMEN_STEPS]),
+                                      tolerance=NEWTON_TOLERANCE)
         x = solution.x
         f = slab_fluxes(x)
         out = cell.outputs(f)

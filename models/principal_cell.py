@@ -123,6 +123,10 @@ from . import register, steady_state
 
 #: Largest relative balance imbalance of a solved steady state.
 STEADY_TOLERANCE = 1e-9
+#: Newton's stopping tolerance on the balances in pmol/s and nA (fluxes of the cell are
+#: 0.1-100 pmol/s; near round-off, so that even a unit of tiny fluxes reaches a relative
+#: imbalance below STEADY_TOLERANCE; a unit that cannot get lower stops where it is).
+NEWTON_TOLERANCE = 1e-15
 #: Finite-difference steps of the Newton unknowns ln [Na]_c, V_b (V), V_te (V).
 NEWTON_STEPS = np.array([1e-7, 1e-8, 1e-8])
 
@@ -517,7 +521,7 @@ class PrincipalCell:
         def residual(x):
             return self.balances(self.fluxes(np.exp(x[0]), x[1], x[2], p))
 
-        solution = steady_state.solve(residual, x0, NEWTON_STEPS)
+        solution = steady_state.solve(residual, x0, NEWTON_STEPS, tolerance=NEWTON_TOLERANCE)
         f = self.fluxes(np.exp(solution.x[0]), solution.x[1], solution.x[2], p)
         out = self.outputs(f)
         out["state"] = solution.x

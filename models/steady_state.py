@@ -14,7 +14,9 @@ iteration solves :math:`J\\,\\Delta x = -r` and takes
 :math:`x \\leftarrow x + \\lambda \\Delta x` with the largest
 :math:`\\lambda \\in \\{1, 1/2, 1/4, \\dots\\}` that lowers
 :math:`\\max_i |r_i|` (Armijo condition with constant :math:`10^{-4}`;
-Dennis & Schnabel 1996, section 6.3). Systems that have converged stop moving.
+Dennis & Schnabel 1996, section 6.3). Systems that have converged stop moving,
+and so do systems for which no step lowers the residual (round-off reached,
+or no root nearby: the caller judges them by their residual).
 A general root finder such as ``scipy.optimize.root`` solves one system; the
 sweep's systems are independent, so one batched Newton over them is both
 simpler and faster than a sparse solve of their union.
@@ -97,9 +99,10 @@ def solve(residual: Residual, x0: np.ndarray, steps: np.ndarray, tolerance: floa
     steps = np.broadcast_to(np.asarray(steps, float).reshape(len(x), -1), x.shape)
     r = residual(x)
     size = np.max(np.abs(r), axis=0)
+    stalled = np.zeros(x.shape[1], bool)
     iteration = 0
     for iteration in range(1, max_iterations + 1):
-        active = ~(size <= tolerance)
+        active = ~(size <= tolerance) & ~stalled
         if not active.any():
             break
         direction = _newton_step(_jacobian(residual, x, r, steps), r)
@@ -117,4 +120,5 @@ def solve(residual: Residual, x0: np.ndarray, steps: np.ndarray, tolerance: floa
             if not waiting.any():
                 break
             scale = np.where(waiting, scale / 2, scale)
+        stalled |= waiting  # no step lowers its residual: at round-off, or no root nearby
     return Solution(x, size, iteration)

@@ -100,8 +100,8 @@ FIT_K_O = [0.001, 2.0, 5.0, 15.0, 110.0, 134.0]
 
 def _sources() -> tuple[str, str]:
     """Sources of the conductance-ratio rows (the citations of channels/romk.py)."""
-    from channels.romk import CHOE, FRINDT_PALMER
-    choe = (f"{CHOE}: 17 pS outward vs 36 pS inward in 110 mM K with cytoplasmic Mg, "
+    from channels.romk import CHEPILKO, FRINDT_PALMER
+    choe = (f"{CHEPILKO}: 17 pS outward vs 36 pS inward in 110 mM K with cytoplasmic Mg, "
             "17/36 = 0.47 [confirmed]; band 0.3-0.75 [chosen]")
     sk = (f"{FRINDT_PALMER}: outward conductance 15 pS at 0 K vs 50 pS at 134 mM K near "
           "reversal, ratio 0.3 [confirmed]; band 0.2-0.45 [chosen]")
