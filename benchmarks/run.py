@@ -27,6 +27,7 @@ from pathlib import Path
 
 from experiments.engine.run import versions as package_versions
 
+from . import fresh
 from .tasks import ROOT, subprocess_env
 
 HERE = Path(__file__).resolve().parent
@@ -38,12 +39,13 @@ FULL = {
     "peer_sizes": (100, 1000, 10000), "standalone_n": (100, 1000, 10000), "standalone_batches": 3,
     "workers_n": 4000, "workers_duration_ms": 500.0, "workers_repeats": 3, "memory_n": 10000,
     "layout_n": 10000, "vectorize_n": 10000, "paired_n": 10000, "subprocess": True,
+    "fresh": "readme",
 }
 TINY = {
     "sweep_n": 10, "warmup": False, "duration_ms": 2.0, "repeats": 1, "naive_points": 1, "growth": (1, 10),
     "peer_sizes": (10,), "standalone_n": (), "standalone_batches": 1,
     "workers_n": 0, "workers_duration_ms": 2.0, "workers_repeats": 1, "memory_n": 10,
-    "layout_n": 10, "vectorize_n": 10, "subprocess": False,
+    "layout_n": 10, "vectorize_n": 10, "subprocess": False, "fresh": "tiny",
 }
 
 
@@ -193,6 +195,9 @@ def run_suite(config: dict, log=print) -> dict:
     else:
         res["memory"] = step(f"peak memory, {mem_n} conditions", "engine", n=mem_n,
                              duration_ms=d, repeats=1, rerun=False)
+    if config.get("fresh"):
+        log(f"[{time.perf_counter() - clock:6.0f} s] fresh clone: the README's commands")
+        res["fresh"] = fresh.measure(ROOT, tiny=config["fresh"] == "tiny", log=log)
     res["machine"]["load_average_end"] = os.getloadavg()
     res["suite_s"] = time.perf_counter() - clock
     return res
@@ -471,6 +476,8 @@ def report(res: dict) -> str:
         if res.get(key):
             lines += _two_builds(res[key], summary, *spec)
     lines += _cost_model(res)
+    if res.get("fresh"):
+        lines += fresh.report_lines(res["fresh"], summary)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]
     at = lines.index("## Workload")
@@ -557,7 +564,17 @@ def main(argv=None) -> int:
                         help="folder for RESULTS.md and results.json (default: benchmarks/)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite RESULTS.md from the results.json in --out, no measurement")
+    parser.add_argument("--fresh-only", action="store_true",
+                        help="measure only the fresh-clone section (section 9) and write its "
+                             "raw numbers to --out/fresh.json")
     args = parser.parse_args(argv)
+    if args.fresh_only:
+        data = fresh.measure(ROOT, tiny=args.tiny, log=lambda s: print(s, file=sys.stderr,
+                                                                       flush=True))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "fresh.json").write_text(json.dumps(data, indent=1) + "\n")
+        print("\n".join(fresh.report_lines(data, [])))
+        return 0
     if args.report_only:
         res = json.loads((args.out / "results.json").read_text())
     else:
