@@ -120,9 +120,13 @@ def romk_plan():
 
 
 def test_real_run_in_process_shows_phases(tmp_path, monkeypatch):
-    """A forced bar on a StringIO: the batch's phases and its simulated time appear."""
-    from experiments.engine import sweep
+    """A forced bar on a StringIO: the batch's phases and its simulated time appear.
+
+    The process's built simulations are set aside first, so that this batch builds and
+    compiles (or loads) its code whatever ran before it in this process."""
+    from experiments.engine import batch, sweep
     from experiments.engine.backends import SerialBackend
+    monkeypatch.setattr(batch, "_RUNNERS", {})
     screen = io.StringIO()
     monkeypatch.setattr(sweep, "progress_bar", lambda total, description: progress.bar(
         total, description, "cond", enabled=True, file=screen))
