@@ -218,9 +218,8 @@ class PatientKidney:
         bases = [segment_inputs(type(experiment), [{}], f, names) for f in variants]
         self.base = {key: np.concatenate([np.asarray(b[key], float).ravel() for b in bases])
                      for key in bases[0]}
-        self.base["P_ENaC"] = np.array([float(np.asarray(self.duct.cell.enac.values["P_ENaC"]))
-                                        if "P_ENaC" not in f else float(np.asarray(f["P_ENaC"]))
-                                        for f in variants])
+        # the unscaled ENaC permeability of each variant: solve() applies enac_scale itself
+        self.base["P_ENaC"] = np.array([float(np.asarray(f["P_ENaC"])) for f in variants])
         self.aldosterone = np.array([float(f["aldosterone"]) for f in variants])
         self.flow = np.array([float(f["flow"]) for f in variants])
         self.enac_scale = np.array([float(f["enac_scale"]) for f in variants])
