@@ -48,7 +48,8 @@ def poisson_times(seed: int, rate_hz: float, duration_ms: float, dt_ms: float) -
     rng = np.random.default_rng(seed)
     count = rng.poisson(rate_hz * duration_ms / 1000.0)
     times = np.sort(rng.uniform(0.0, duration_ms, count))
-    steps = np.unique(np.round(times / dt_ms).astype(np.int64))
+    steps = np.round(times / dt_ms).astype(np.int64)  # sorted: drop repeats
+    steps = steps[np.concatenate(([True], np.diff(steps) != 0))] if len(steps) else steps
     steps = steps[(steps >= 1) & (steps < round(duration_ms / dt_ms))]
     return steps * dt_ms
 
@@ -90,8 +91,39 @@ class BatchCell:
         return np.asarray(self.spikes.count[:]), np.asarray(self.group.v[:] / mV)
 
 
+def input_slots(rate_hz: float, duration_ms: float) -> int:
+    """Input events one cell can receive in :class:`BenchCell`: the Poisson mean plus
+    ten standard deviations and ten (a train longer than that is refused)."""
+    mean = rate_hz * duration_ms / 1000.0
+    return int(np.ceil(mean + 10.0 * np.sqrt(mean) + 10.0))
+
+
+def event_slots(trains: Sequence[np.ndarray], slots: int) -> tuple[np.ndarray, np.ndarray]:
+    """Delays (ms) and weights of ``slots`` input synapses per cell carrying ``trains``.
+
+    Cell ``k``'s synapses ``k*slots ... (k+1)*slots - 1`` carry its events in
+    order (delay = event time, weight 1); the unused ones have delay 0 and
+    weight 0, so their events change nothing.
+    """
+    delays, weights = np.zeros((len(trains), slots)), np.zeros((len(trains), slots))
+    for k, train in enumerate(trains):
+        if len(train) > slots:
+            raise ValueError(f"input train {k}: {len(train)} events for {slots} slots")
+        delays[k, :len(train)], weights[k, :len(train)] = train, 1.0
+    return delays.ravel(), weights.ravel()
+
+
 class BenchCell(Experiment):
-    """Firing of the benchmark cell against extracellular Mg2+ (benchmark workload)."""
+    """Firing of the benchmark cell against extracellular Mg2+ (benchmark workload).
+
+    A declared simulation (:mod:`experiments.engine.compiled`), so it runs on
+    the runtime or as a compiled program (``--set path=...``). The input
+    trains must be set per batch, which a compiled program cannot do for a
+    ``SpikeGeneratorGroup``; so one source spike at t = 0 reaches every cell
+    through :func:`input_slots` synapses whose delays are the event times
+    (:func:`event_slots`): the cell receives the same events, in the same
+    time steps, as :class:`BatchCell`'s generator delivers them.
+    """
 
     name = "bench_cell"
     title = "Benchmark: pyramidal cell with AMPA + Mg-blocked NMDA input, firing vs Mg_o"
@@ -99,6 +131,8 @@ class BenchCell(Experiment):
     default_replicates = (10, 2)
     batch_size = 100_000
     columns = ("mg_o_mM", "seed", "spikes", "rate_hz", "v_end_mV")
+    # Mg_o reaches the program as an input; these shape it (run length, step, input slots)
+    program_settings = ("input_rate", "duration", "dt")
     settings = (
         concentration("mg_o", SWEEP_MG, "extracellular free Mg2+", "benchmark range"),
         Setting("input_rate", (DEFAULTS["rate_hz"],), Hz, "Poisson input rate", "benchmark choice",
@@ -109,23 +143,62 @@ class BenchCell(Experiment):
                 minimum=0.0, exclusive_minimum=True),
     )
 
-    def build(self, n, fixed):
-        # BatchCell, shared with the NEURON and standalone peers, takes numbers in its units
-        cell = BatchCell(n, {"rate_hz": float(fixed["input_rate"] / Hz),
-                             "duration_ms": float(fixed["duration"] / ms),
-                             "dt_ms": float(fixed["dt"] / ms)})
-        duration_s = cell.p["duration_ms"] / 1000.0
+    #: The cell (its equations are built once per process).
+    model = PyramidalNeuron()
 
-        def runner(conditions):
-            mg = np.asarray(self.batch_values(conditions, fixed, ["mg_o"])["mg_o"] / mM)
-            seeds = [c["seed"] for c in conditions]
-            counts, v_end = cell.run(mg, seeds)
-            return [[{"spikes": int(counts[k]), "rate_hz": counts[k] / duration_s,
-                      "v_end_mV": float(v_end[k])}] for k in range(len(conditions))]
-        return runner
+    @staticmethod
+    def numbers(fixed) -> dict[str, float]:
+        """The fixed settings as :data:`DEFAULTS`-style numbers (Hz, ms)."""
+        return {"rate_hz": float(fixed["input_rate"] / Hz),
+                "duration_ms": float(fixed["duration"] / ms), "dt_ms": float(fixed["dt"] / ms)}
 
-    def plot(self, tables):  # pragma: no cover - benchmark workload, no figure
-        raise NotImplementedError
+    def schedule(self, fixed):
+        return fixed["duration"], fixed["dt"]
+
+    def simulation(self, n, fixed):
+        from experiments.engine.compiled import Simulation
+        p = self.numbers(fixed)
+        dt = p["dt_ms"] * ms
+        slots = input_slots(p["rate_hz"], p["duration_ms"])
+        model = self.model
+        group = model.build_group(n, dt=dt, name=CELL_NAME, at_rest=False)
+        start = SpikeGeneratorGroup(1, [0], [0] * ms, dt=dt, name="bench_start")
+        synapses = Synapses(start, group, "w : 1", on_pre=ON_PRE_EXC, dt=dt, name="bench_syn")
+        synapses.connect(i=np.zeros(n * slots, dtype=int), j=np.repeat(np.arange(n), slots))
+        spikes = SpikeMonitor(group, record=False, name=f"{CELL_NAME}_count")
+        state = {name: (group, name) for name in model.initial_state(1)}
+        return Simulation([group, start, synapses, spikes], p["duration_ms"] * ms,
+                          inputs={**state, "delay": (synapses.pre, "delay"),
+                                  "w": (synapses, "w")},
+                          outputs={"spikes": (spikes, "count"), "v": (group, "v")})
+
+    def inputs(self, conditions, fixed):
+        p = self.numbers(fixed)
+        mg = self.batch_values(conditions, fixed, ["mg_o"])["mg_o"]
+        trains = [poisson_times(int(c["seed"]), p["rate_hz"], p["duration_ms"], p["dt_ms"])
+                  for c in conditions]
+        delays, weights = event_slots(trains, input_slots(p["rate_hz"], p["duration_ms"]))
+        state = self.model.initial_state(len(conditions), Mg_o=mg)
+        return {**state, "delay": delays * ms, "w": weights}
+
+    def rows(self, conditions, fixed, outputs):
+        duration_s = float(fixed["duration"] / ms) / 1000.0
+        counts, v_end = outputs["spikes"], outputs["v"] * 1e3
+        return [[{"spikes": int(counts[k]), "rate_hz": counts[k] / duration_s,
+                  "v_end_mV": float(v_end[k])}] for k in range(len(conditions))]
+
+    def plot(self, tables):
+        """Firing rate against Mg_o (mean and standard error over seeds)."""
+        from experiments.engine.style import figure, mean_sem
+        main = tables["main"]
+        mg, rate, sem = mean_sem(np.asarray(main["mg_o_mM"]), np.asarray(main["rate_hz"]))
+        fig, axes = figure()
+        ax = axes[0, 0]
+        ax.errorbar(mg, rate, yerr=sem, marker="o", capsize=2)
+        ax.set_xlabel("Mg$_o$ (mM)")
+        ax.set_ylabel("firing rate (Hz)")
+        ax.set_title("benchmark cell")
+        return fig
 
 
 def naive_point(mg_mM: float, seed: int, p: Mapping[str, Any] | None = None) -> int:

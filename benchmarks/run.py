@@ -2,26 +2,30 @@
 
 ::
 
-    .venv/bin/python -m benchmarks            # full suite, about 12 minutes
+    .venv/bin/python -m benchmarks            # full suite (duration: benchmarks/README.md)
     .venv/bin/python -m benchmarks --tiny --out /tmp/bench   # smoke run (tests)
 
 Every figure is a ratio of two wall times measured in the same run, on the
 same machine, with min / median / max over repeats. Each measurement runs in
 a fresh subprocess (``python -m benchmarks.tasks``), so peak memory, Brian2's
 device and NEURON's state belong to it alone. Compilation is done once up
-front (warm-up) and reported separately: the figures compare warm runs, as a
-user sees them from the second run on.
+front (the compiled programs, in a new empty build cache for the full suite,
+and a Cython warm-up) and reported separately: the figures compare warm runs,
+as a user sees them from the second run of a shape on.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,25 +36,44 @@ from .tasks import ROOT, subprocess_env
 
 HERE = Path(__file__).resolve().parent
 
-#: Sizes of the full suite and of the smoke run.
+#: Sizes of the full suite and of the smoke run. The smoke run uses the shape of the
+#: tests' compiled program (tests/test_standalone.py: 50 ms, 1.5 kHz input, 5 neurons per
+#: piece), so that it compiles little: besides that program, one of 1 neuron (the
+#: single-cell run) and one of 10 (the one-core run), once per machine and source version.
 FULL = {
-    "sweep_n": 100, "warmup": True, "duration_ms": 100.0, "repeats": 3, "naive_points": 10,
-    "growth": (1, 10, 100, 1000, 10000),
-    "peer_sizes": (100, 1000, 10000), "standalone_n": (100, 1000, 10000), "standalone_batches": 3,
-    "workers_n": 4000, "workers_duration_ms": 500.0, "workers_repeats": 3, "memory_n": 10000,
-    "layout_n": 10000, "vectorize_n": 10000, "paired_n": 10000, "subprocess": True,
-    "fresh": "readme",
+    "sweep_n": 100, "warmup": True, "duration_ms": 100.0, "input_rate": None, "repeats": 3,
+    "naive_points": 10, "growth": (1, 10, 100, 1000, 10000),
+    "peer_sizes": (100, 1000, 10000), "neuron_threads": (1, 2),
+    "standalone_n": (100, 1000, 10000), "standalone_batches": 3, "paired_n": 10000,
+    "cores_n": 10000, "cores_repeats": 5,
+    "workers_n": 10000, "workers_batch": 5000, "workers_repeats": 3,
+    "per_step_big": 10000, "memory_n": (10000, 100000), "memory_batch": 20000,
+    "dask_n": 1_000_000, "dask_batch": 20_000, "dask_workers": 2,
+    "layout_n": 10000, "vectorize_n": 10000, "subprocess": True, "fresh": "readme",
+    "build_cache": "fresh",
 }
 TINY = {
-    "sweep_n": 10, "warmup": False, "duration_ms": 2.0, "repeats": 1, "naive_points": 1, "growth": (1, 10),
-    "peer_sizes": (10,), "standalone_n": (), "standalone_batches": 1,
-    "workers_n": 0, "workers_duration_ms": 2.0, "workers_repeats": 1, "memory_n": 10,
+    "sweep_n": 10, "warmup": False, "duration_ms": 50.0, "input_rate": 1500.0, "repeats": 1,
+    "naive_points": 1, "growth": (1, 10),
+    "peer_sizes": (10,), "neuron_threads": (1, 2),
+    "standalone_n": (10,), "standalone_batches": 1, "paired_n": 10,
+    "cores_n": 10, "cores_repeats": 1,
+    "workers_n": 20, "workers_batch": 10, "workers_repeats": 1,
+    "per_step_big": 5, "memory_n": (10, 20), "memory_batch": 10,
+    "dask_n": 20, "dask_batch": 10, "dask_workers": 2,
     "layout_n": 10, "vectorize_n": 10, "subprocess": False, "fresh": "tiny",
+    "build_cache": None,
 }
 
 
 def task(name: str, in_subprocess: bool = True, **kwargs) -> dict:
-    """Run ``benchmarks.tasks.NAME(**kwargs)``, by default in a fresh Python process."""
+    """Run ``benchmarks.tasks.NAME(**kwargs)``, by default in a fresh Python process.
+
+    A task restricted to some cores (``_cores``) and Brian2's standalone device
+    (``standalone``: it is global to its process) always run in a subprocess.
+    """
+    if "_cores" in kwargs or name == "standalone":
+        in_subprocess = True
     if not in_subprocess:
         from . import tasks
         return tasks.TASKS[name](**kwargs)
@@ -100,7 +123,7 @@ def machine() -> dict:
     except OSError:
         pass
     out = {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-           "load_average": os.getloadavg()}
+           "usable_cores": len(os.sched_getaffinity(0)), "load_average": os.getloadavg()}
     try:
         mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
         out["memory_gb"] = round(int(mem) / 1024 / 1024, 1)
@@ -118,12 +141,73 @@ def machine() -> dict:
     return out
 
 
+@contextlib.contextmanager
+def build_cache(choice: str | None):
+    """``HYPOMAG_BUILD_CACHE`` for the suite: ``"fresh"`` a new empty folder (removed at the
+    end: every program compiles cold, and its compile time is measured), another string
+    that folder, ``None`` the user's cache as it is."""
+    if choice is None:
+        yield None
+        return
+    before = os.environ.get("HYPOMAG_BUILD_CACHE")
+    folder = tempfile.mkdtemp(prefix="hypomag-bench-build-") if choice == "fresh" else choice
+    os.environ["HYPOMAG_BUILD_CACHE"] = folder
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop("HYPOMAG_BUILD_CACHE", None)
+        else:
+            os.environ["HYPOMAG_BUILD_CACHE"] = before
+        if choice == "fresh":
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def standalone_dir(n: int, duration_ms: float, cache: str | None) -> str | None:
+    """Folder of Brian2's default standalone build of ``n`` cells: temporary (``None``,
+    compiled cold) in a fresh build cache, else a kept folder next to the user's build
+    cache, which a rebuild recompiles only where the generated code changed."""
+    if cache is not None:
+        return None
+    from experiments.engine.standalone import cache_root
+    folder = cache_root().parent / "benchmark-brian2-standalone" / f"n{n}-d{duration_ms:g}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+def programs_needed(config: dict) -> list[tuple[str, int, int, bool]]:
+    """(use, conditions per batch, cores, exact) of every compiled program the suite runs."""
+    usable = len(os.sched_getaffinity(0))
+    out = [(f"engine, {n} condition{'s' if n != 1 else ''}", n, usable, False)
+           for n in sorted(set(config["peer_sizes"]) | set(config["growth"]) | {config["sweep_n"]})]
+    out.append((f"engine on one core, {config['cores_n']} conditions", config["cores_n"], 1, False))
+    if config.get("workers_n"):
+        out.append((f"--workers, batches of {config['workers_batch']}", config["workers_batch"],
+                    usable, False))
+    out.append((f"step loop of {config['per_step_big']} cells (one program, exact size)",
+                config["per_step_big"], 1, True))
+    out.append((f"memory, batches of {config['memory_batch']}", config["memory_batch"], usable,
+                False))
+    if config.get("dask_n"):
+        out.append((f"Dask, batches of {config['dask_batch']}", config["dask_batch"], usable, False))
+    return out
+
+
 def run_suite(config: dict, log=print) -> dict:
     """Run every measurement of ``config``; return the raw results."""
+    with build_cache(config.get("build_cache")) as cache:
+        res = _run_suite(config, log, cache)
+    return res
+
+
+def _run_suite(config: dict, log, cache: str | None) -> dict:
     sub = config["subprocess"]
     d = config["duration_ms"]
     r = config["repeats"]
+    rate = {"input_rate": config["input_rate"]} if config.get("input_rate") else {}
     res: dict = {"config": {k: v for k, v in config.items()}, "machine": machine(),
+                 "build_cache": "fresh (empty at the start)" if config.get("build_cache") == "fresh"
+                 else (cache or "the user's (HYPOMAG_BUILD_CACHE or ~/.cache/hypomag/standalone)"),
                  "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     clock = time.perf_counter()
 
@@ -131,26 +215,33 @@ def run_suite(config: dict, log=print) -> dict:
         log(f"[{time.perf_counter() - clock:6.0f} s] {label}")
         return task(name, sub, **kwargs)
 
-    # warm-up: compiles the Cython code of the benchmark cell if needed (reported)
+    # compiled programs first (cold compile times, reported); then the Cython warm-up
+    res["programs"] = []
+    for use, n, cores, exact in programs_needed(config):
+        got = step(f"compiled program: {use}", "program", n=n, duration_ms=d, cores=cores,
+                   exact=exact, **rate)
+        res["programs"].append({**got, "use": use})
     if config["warmup"]:
         res["warmup"] = step("warm-up (Cython compilation if not cached)", "engine", n=1,
-                             duration_ms=d, repeats=1, rerun=False)
+                             duration_ms=d, repeats=1, rerun=False, path="runtime", **rate)
     sweep_n = config["sweep_n"]
     res["engine_100"] = step(f"engine, {sweep_n}-point sweep", "engine", n=sweep_n,
-                             duration_ms=d, repeats=r)
+                             duration_ms=d, repeats=r, **rate)
     res["naive"] = step(f"newcomer loop, {config['naive_points']} points", "naive",
                         points=config["naive_points"], duration_ms=d, sweep_n=sweep_n)
     res["peer"] = {}
     for n in config["peer_sizes"]:
-        reps = r  # every size: the 10^4 figures decide two targets
         engine = res["engine_100"] if n == sweep_n else step(f"engine, {n}-point sweep", "engine",
-                                                         n=n, duration_ms=d, repeats=reps)
+                                                         n=n, duration_ms=d, repeats=r, **rate)
         res["peer"][str(n)] = {
             "engine": engine,
-            "neuron": step(f"NEURON, {n}-point sweep", "neuron", n=n, duration_ms=d,
-                           repeats=reps, loop=n <= 100),
+            "runtime": step(f"engine path=runtime, {n}-point sweep", "engine", n=n,
+                            duration_ms=d, repeats=r, path="runtime", **rate),
+            "neuron": step(f"NEURON, {n}-point sweep, threads {config['neuron_threads']}",
+                           "neuron", n=n, duration_ms=d, repeats=r, loop=n <= 100,
+                           threads=list(config["neuron_threads"]), **rate),
             "counts": step(f"engine spike counts, {n} points", "engine_counts", n=n,
-                           duration_ms=d) if n <= 100 else None,
+                           duration_ms=d, **rate) if n <= 100 else None,
         }
     res["growth"] = {}
     for n in config["growth"]:
@@ -160,41 +251,58 @@ def run_suite(config: dict, log=print) -> dict:
             res["growth"][str(n)] = res["peer"][str(n)]["engine"]
         else:
             res["growth"][str(n)] = step(f"engine, {n} conditions", "engine", n=n,
-                                         duration_ms=d, repeats=r if n <= 100 else 1)
+                                         duration_ms=d, repeats=r if n <= 100 else 1, **rate)
     res["standalone"] = {}
     for n in config["standalone_n"]:
-        res["standalone"][str(n)] = step(f"C++ standalone, {n} cells", "standalone", n=n,
-                                         duration_ms=d, batches=config["standalone_batches"])
+        res["standalone"][str(n)] = step(f"Brian2 default C++ standalone, {n} cells", "standalone",
+                                         n=n, duration_ms=d, batches=config["standalone_batches"],
+                                         directory=standalone_dir(n, d, cache))
     if config.get("paired_n"):
-        res["paired"] = step(f"engine and standalone in pairs, {config['paired_n']} cells",
-                             "paired", n=config["paired_n"], duration_ms=d, repeats=r)
+        n = config["paired_n"]
+        kept = standalone_dir(n, d, cache)
+        res["paired"] = step(f"engine and Brian2 standalone in pairs, {n} cells", "paired",
+                             n=n, duration_ms=d, repeats=r, directory=kept,
+                             prebuilt=kept is not None and str(n) in res["standalone"], **rate)
+    # one core vs all usable cores: interleaved, each in its own process
+    runs: dict[str, list[dict]] = {"one": [], "all": []}
+    cn = config["cores_n"]
+    for k in range(config["cores_repeats"]):
+        runs["one"].append(step(f"cores: one core, {cn} conditions (repeat {k + 1})", "engine",
+                                n=cn, duration_ms=d, repeats=1, _cores=1, **rate))
+        runs["all"].append(step(f"cores: unrestricted, {cn} conditions (repeat {k + 1})",
+                                "engine", n=cn, duration_ms=d, repeats=1, **rate))
+    res["cores"] = {key: merge_repeats(parts) for key, parts in runs.items()}
     if config["workers_n"]:
-        w = config["workers_n"]
-        wd = config["workers_duration_ms"]
-        # repeats interleaved (in-process, one worker, two workers, again ...), so that a
-        # slow spell of a shared machine falls on all three alike
-        runs: dict[str, list[dict]] = {"serial": [], "one": [], "two": []}
+        w, wb = config["workers_n"], config["workers_batch"]
+        wruns: dict[str, list[dict]] = {"one": [], "two": []}
         for k in range(config.get("workers_repeats", 1)):
-            runs["serial"].append(step(f"workers: in-process, {w} conditions (repeat {k + 1})",
-                                       "engine", n=w, duration_ms=wd, repeats=1, rerun=False))
-            runs["one"].append(step(f"workers: --workers 1 (one process), {w} conditions "
-                                    f"(repeat {k + 1})", "engine", n=w, duration_ms=wd,
-                                    repeats=1, workers=1, process_backend=True))
-            runs["two"].append(step(f"workers: --workers 2, {w} conditions (repeat {k + 1})",
-                                    "engine", n=w, duration_ms=wd, repeats=1, workers=2))
-        res["workers"] = {key: merge_repeats(parts) for key, parts in runs.items()}
+            wruns["one"].append(step(f"workers: one worker process, {w} conditions (repeat {k + 1})",
+                                     "engine", n=w, duration_ms=d, repeats=1, workers=1,
+                                     process_backend=True, batch_size=wb, **rate))
+            wruns["two"].append(step(f"workers: --workers 2, {w} conditions (repeat {k + 1})",
+                                     "engine", n=w, duration_ms=d, repeats=1, workers=2,
+                                     batch_size=wb, **rate))
+        res["workers"] = {key: merge_repeats(parts) for key, parts in wruns.items()}
+    res["per_step"] = step(f"single-cell sweep vs {config['per_step_big']}-cell program",
+                           "per_step", duration_ms=d, big=config["per_step_big"], repeats=r, **rate)
     if config.get("layout_n"):
         res["layout"] = step(f"parameter layout, {config['layout_n']} cells", "layout",
                              n=config["layout_n"], duration_ms=d, repeats=r)
     if config.get("vectorize_n"):
         res["vectorize"] = step(f"scalar vs vectorizing build, {config['vectorize_n']} cells",
                                 "vectorize", n=config["vectorize_n"], duration_ms=d, repeats=r)
-    mem_n = config["memory_n"]
-    if str(mem_n) in res["growth"]:
-        res["memory"] = res["growth"][str(mem_n)]
-    else:
-        res["memory"] = step(f"peak memory, {mem_n} conditions", "engine", n=mem_n,
-                             duration_ms=d, repeats=1, rerun=False)
+    res["memory"] = {}
+    for k, mem_n in enumerate(config["memory_n"]):
+        batch = None if k == 0 else config["memory_batch"]
+        res["memory"][str(mem_n)] = step(
+            f"peak memory, {mem_n} conditions" + (f" in batches of {batch}" if batch else ""),
+            "engine", n=mem_n, duration_ms=d, repeats=1, rerun=False, batch_size=batch,
+            memory=True, **rate)
+    if config.get("dask_n"):
+        res["dask"] = step(f"Dask LocalCluster of {config['dask_workers']} workers, "
+                           f"{config['dask_n']} conditions in batches of {config['dask_batch']}",
+                           "dask", n=config["dask_n"], duration_ms=d,
+                           batch_size=config["dask_batch"], workers=config["dask_workers"], **rate)
     if config.get("fresh"):
         log(f"[{time.perf_counter() - clock:6.0f} s] fresh clone: the README's commands")
         res["fresh"] = fresh.measure(ROOT, tiny=config["fresh"] == "tiny", log=log)
@@ -237,12 +345,22 @@ def report(res: dict) -> str:
              "The benchmark cell (`benchmarks/cell.py`): `models.neuron.PyramidalNeuron` "
              "(Pospischil 2008 RS cell: leak, Traub-Miles Na/K, M current; AMPA + NMDA with "
              "Jahr-Stevens block, dual-exp gating), one compartment per condition, exponential "
-             f"Euler, dt = 0.025 ms, {d:g} ms simulated ({steps} steps), one 500 Hz Poisson "
+             f"Euler, dt = 0.025 ms, {d:g} ms simulated ({steps} steps), one "
+             f"{cfg.get('input_rate') or 500:g} Hz Poisson "
              "train per condition from `default_rng(seed)`; swept: Mg_o (10 values, 0-2 mM) "
              "x seeds. Times are wall seconds, median (min-max) over repeats; "
-             "ratios are ratios of medians (extreme ratios in brackets).", ""]
+             "ratios are ratios of medians (extreme ratios in brackets).", "",
+             "The engine runs the cell on its default path (`path=auto`: the compiled C++ "
+             f"program from {_min_steps()} steps per run, so here "
+             f"{'the program' if steps >= _min_steps() else 'the Cython runtime'}; "
+             "`experiments/engine/compiled.py`), each batch split into one piece per usable "
+             f"core ({m.get('usable_cores', m['cores'])} here), each piece its own process of "
+             "the program; `path=runtime` (Brian2's Cython runtime in the process) is measured "
+             "as a reference. A program is compiled once per size into the build cache "
+             f"(`experiments/engine/standalone.py`; this run: {res.get('build_cache', '?')}).", ""]
+    lines += _programs(res)
     if "warmup" in res:
-        lines += [f"Warm-up (first sweep of the run, 1 condition, including any Cython "
+        lines += [f"Warm-up of the runtime path (1 condition, including any Cython "
                   f"compilation not yet cached): {res['warmup']['full_s'][0]:.1f} s.", ""]
 
     # 1. engine vs naive
@@ -274,39 +392,50 @@ def report(res: dict) -> str:
               "NEURON 9 with the same equations (`experiments/validation/neuron_peer/`: `pas`, NMODL "
               "`naTM`, `kTM`, `mYKA` for Na/K/M, `ExpCond` for AMPA, `NmdaDualJS` for NMDA), "
               "same dt, duration, input events (delivered at t + dt, as Brian2 applies them) "
-              "and initial state; implicit Euler for v. NEURON `network`: all cells "
-              "in one run; `loop`: one cell, `finitialize`/`continuerun` per condition. "
-              "hypomag: the engine's whole sweep (build included) and its rerun.", "",
-              "| conditions | hypomag sweep (s) | hypomag rerun (s) | NEURON network (s) "
-              "| NEURON loop (s) | speed-up vs best NEURON (sweep) | (rerun) "
-              "| C++ standalone run (s) | standalone vs best NEURON |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "and initial state; implicit Euler for v. NEURON `network`: all cells in one run "
+              "(cell building, event queueing and the run, timed together), with "
+              + " and ".join(f"{k}" for k in cfg.get("neuron_threads", (1,)))
+              + " threads (`ParallelContext.nthread`, set by the benchmark before the peer "
+              "builds its cells; repeats interleaved); `loop`: one cell, "
+              "`finitialize`/`continuerun` per condition (1 thread). Best NEURON: the fastest "
+              "of these (median). hypomag: the engine's whole sweep (plan, build or find the "
+              "program, simulate, write the batch files, merge; compiled code on disk) on its "
+              "default path, its rerun (runner built), and the whole sweep on `path=runtime`.",
+              "",
+              "| conditions | hypomag sweep (s) | rerun (s) | runtime sweep (s) "
+              "| NEURON network, by threads (s) | NEURON loop (s) | best NEURON "
+              "| speed-up (sweep) | (rerun) | runtime vs best NEURON "
+              "| Brian2 default standalone run (s) | vs best NEURON |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     peer_notes = []
-    limits, engine_ratios = [], []
     for n, p in res["peer"].items():
-        e, nrn = p["engine"], p["neuron"]
-        best = nrn["network_s"]
-        if nrn["loop_s"] and stats(nrn["loop_s"])["median"] < stats(best)["median"]:
-            best = nrn["loop_s"]
+        e, nrn, rt = p["engine"], p["neuron"], p.get("runtime")
+        best, best_label = _best_neuron(nrn)
         sweep_ratio = ratio_stats(best, e["full_s"])
         rerun_ratio = ratio_stats(best, _engine_rerun(e))
-        engine_ratios.append((n, rerun_ratio["median"]))
-        summary.append((f"hypomag vs best NEURON, {n} conditions (sweep; rerun)", ">= 3x",
-                        f"{sweep_ratio['median']:.2f}x; {rerun_ratio['median']:.2f}x",
-                        "met" if sweep_ratio["median"] >= 3 else "NOT met"))
+        ok = sweep_ratio["median"] >= 3
+        summary.append((f"hypomag vs best NEURON, {n} conditions, whole sweep (rerun)", ">= 3x",
+                        f"{sweep_ratio['median']:.2f}x ({rerun_ratio['median']:.2f}x)",
+                        "met" if ok else "NOT met"))
+        rt_ratio = ratio_stats(best, rt["full_s"]) if rt else None
+        if rt_ratio:
+            summary.append((f"path=runtime vs best NEURON, {n} conditions, whole sweep",
+                            "(reference)", f"{rt_ratio['median']:.2f}x", "-"))
         alone = res.get("standalone", {}).get(n)
         limit = ratio_stats(best, alone["run_s"]) if alone else None
         if limit:
-            limits.append((n, limit["median"]))
-            summary.append((f"C++ standalone vs best NEURON, {n} conditions (Brian2's "
-                            "default build, run only)", "(reference)", f"{limit['median']:.2f}x", "-"))
-        alone_s = fmt(stats(alone["run_s"])) if alone else "-"
-        limit_x = f"{limit['median']:.2f}x" if limit else "-"
-        lines.append(f"| {n} | {fmt(stats(e['full_s']))} | {fmt(stats(_engine_rerun(e)))} | "
-                     f"{fmt(stats(nrn['network_s']))} | "
-                     f"{fmt(stats(nrn['loop_s'])) if nrn['loop_s'] else '-'} | "
-                     f"{sweep_ratio['median']:.2f}x | {rerun_ratio['median']:.2f}x | "
-                     f"{alone_s} | {limit_x} |")
+            summary.append((f"Brian2 default standalone vs best NEURON, {n} conditions "
+                            "(run only)", "(reference)", f"{limit['median']:.2f}x", "-"))
+        threads = nrn.get("threads_s") or {"1": nrn["network_s"]}
+        by_threads = "; ".join(f"{k}: {fmt(stats(v))}" for k, v in threads.items())
+        cells = [n, fmt(stats(e["full_s"])), fmt(stats(_engine_rerun(e))),
+                 fmt(stats(rt["full_s"])) if rt else "-", by_threads,
+                 fmt(stats(nrn["loop_s"])) if nrn["loop_s"] else "-", best_label,
+                 f"{sweep_ratio['median']:.2f}x", f"{rerun_ratio['median']:.2f}x",
+                 f"{rt_ratio['median']:.2f}x" if rt_ratio else "-",
+                 fmt(stats(alone["run_s"])) if alone else "-",
+                 f"{limit['median']:.2f}x" if limit else "-"]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
         if p.get("counts"):
             import numpy as np
             a, b = np.asarray(p["counts"], float), np.asarray(nrn["spikes"], float)
@@ -315,24 +444,9 @@ def report(res: dict) -> str:
                 f"{b.mean():.2f} (NEURON), largest difference per condition "
                 f"{np.abs(a - b).max():.0f} spikes, identical counts in "
                 f"{int((a == b).sum())}/{len(a)} conditions (different integrators for v).")
+        if nrn.get("thread_spikes_equal") is False:
+            peer_notes.append(f"At {n} conditions NEURON's thread counts gave different spikes.")
     lines += [""] + peer_notes + [""]
-    if limits:
-        below = [n for n, r in limits if r < 3]
-        above = [n for n, r in limits if r >= 3]
-        text = ("Brian2's C++ standalone mode (Brian2's default, scalar build) runs the "
-                "built sweep " + ", ".join(f"{r:.2f}x" for _, r in limits)
-                + " as fast as the best NEURON run (" + ", ".join(f"{n}" for n, _ in limits)
-                + " conditions; binary run only, no compilation).")
-        if below:
-            text += (f" At {', '.join(below)} conditions that is below 3x: there even a "
-                     "compiled binary without the runtime's cost per time step does not reach "
-                     "the target on this cell and machine.")
-        if above:
-            text += (f" At {', '.join(above)} conditions it is above 3x.")
-        engine_3x = [n for n, r in engine_ratios if r >= 3]
-        text += (" The engine's rerun reaches 3x at " + ", ".join(engine_3x) + " conditions."
-                 if engine_3x else " The engine's rerun reaches 3x at none of these sizes.")
-        lines += [text, ""]
 
     # 3. growth
     g = res["growth"]
@@ -351,114 +465,14 @@ def report(res: dict) -> str:
                   f"{'met' if growth['median'] <= 2 else 'NOT met'}."]
     lines.append("")
 
-    # 4. throughput vs standalone
-    st = res.get("standalone", {})
-    if st:
-        lines += ["## 4. Throughput vs Brian2 C++ standalone (the practical limit)", "",
-                  "Standalone: the same network compiled once (`set_device('cpp_standalone', "
-                  "build_on_run=False)`), then the binary rerun with `device.run(run_args="
-                  "{group.Mg_o: ...})` (`benchmarks/standalone.py`). Neuron-steps per second = "
-                  "cells x steps / wall time. Engine: the rerun (network built) and the whole "
-                  "sweep.", "",
-                  "| cells | standalone compile (s) | standalone run (s) | engine rerun (s) "
-                  "| engine sweep (s) | standalone Msteps/s | engine rerun Msteps/s "
-                  "| engine / standalone time |", "|---|---|---|---|---|---|---|---|"]
-        for n, s in sorted(st.items(), key=lambda kv: int(kv[0])):
-            e = g.get(n) or res["peer"].get(n, {}).get("engine")
-            if e is None:
-                continue
-            work = int(n) * s["steps"]
-            run_s = stats(s["run_s"])
-            rer = stats(_engine_rerun(e))
-            ratio = ratio_stats(_engine_rerun(e), s["run_s"])
-            lines.append(f"| {n} | {s['build_compile_s']:.1f} | {fmt(run_s)} | {fmt(rer)} | "
-                         f"{fmt(stats(e['full_s']))} | {work / run_s['median'] / 1e6:.1f} | "
-                         f"{work / rer['median'] / 1e6:.1f} | {ratio['median']:.2f}x |")
-        biggest = max(st, key=int)
-        e = g.get(biggest)
-        pair = res.get("paired")
-        if pair and pair["ratios"]:
-            r = stats(pair["ratios"])
-            summary.append((f"engine time per step vs C++ standalone, {pair['n']} cells "
-                            "(paired runs)", "<= 1.5x", f"{r['median']:.2f}x",
-                            "met" if r["median"] <= 1.5 else "NOT met"))
-            own = st.get(str(pair["n"]))
-            drift = (f" (in this run the binary took {fmt(stats(own['run_s']))} s in its own "
-                     f"task and {min(pair['binary_s']):.2f}-{max(pair['binary_s']):.2f} s in "
-                     "the pairs below)" if own else "")
-            lines += ["", "The timings in the table above come from different processes, minutes "
-                      f"apart, and on a shared machine such runs drift{drift}. "
-                      "The target is therefore judged on "
-                      f"{len(pair['ratios'])} adjacent pairs at {pair['n']} cells: the engine "
-                      "rerun, then at once the standalone binary (`./main`), "
-                      "alternately in one task (`benchmarks/tasks.py: paired`).", "",
-                      "| pair | engine rerun (s) | standalone binary (s) | ratio |",
-                      "|---|---|---|---|"]
-            for k, (a, b) in enumerate(zip(pair["engine_s"], pair["binary_s"])):
-                lines.append(f"| {k + 1} | {a:.2f} | {b:.2f} | {a / b:.2f}x |")
-            lines += ["", f"**At {pair['n']} cells the engine needs {r['median']:.2f}x the "
-                      f"standalone time per step** (median of the pair ratios; "
-                      f"{r['min']:.2f}-{r['max']:.2f}); target within 1.5x: "
-                      f"{'met' if r['median'] <= 1.5 else 'NOT met'}."]
-        elif e is not None:
-            ratio = ratio_stats(_engine_rerun(e), st[biggest]["run_s"])
-            summary.append((f"engine time per step vs C++ standalone, {biggest} cells", "<= 1.5x",
-                            f"{ratio['median']:.2f}x", "met" if ratio["median"] <= 1.5 else "NOT met"))
-            lines += ["", f"**At {biggest} cells the engine needs {ratio['median']:.2f}x the "
-                      f"standalone time per step** ({ratio['min']:.2f}-{ratio['max']:.2f}); "
-                      f"target within 1.5x: {'met' if ratio['median'] <= 1.5 else 'NOT met'}."]
-        lines.append("")
-        if "100" in st and "100" in g:
-            s100, e = st["100"], g["100"]
-            comp, srun = s100["build_compile_s"], stats(s100["run_s"])["median"]
-            efull, erer = stats(e["full_s"])["median"], stats(_engine_rerun(e))["median"]
-            gain = erer - srun
-            lines += ["**Engine mode.** For the 100-condition single-cell sweep, standalone runs a "
-                      f"built batch in {srun:.2f} s against {erer:.2f} s for the Cython runtime "
-                      "(the runtime pays a fixed Python cost per code object per time step), but "
-                      f"its build costs {comp:.0f} s against {efull - erer:.1f} s. A first sweep "
-                      f"takes {comp + srun:.0f} s in standalone and {efull:.1f} s in the engine; "
-                      + (f"standalone pays off after about {comp / gain:.0f} batches of 100 "
-                         "on the same binary" if gain > 0 else "standalone never pays off here")
-                      + ". At 10^4 cells the per-step costs are close (table above). The engine "
-                      "keeps the Cython runtime (reasons in `experiments/engine/sweep.py`).", ""]
+    # 4. Brian2's default standalone (reference)
+    lines += _brian2_standalone(res, summary)
 
-    # 5. workers
-    w = res.get("workers")
-    if w:
-        one, two, serial = w["one"]["full_s"], w["two"]["full_s"], w["serial"]["full_s"]
-        sp = ratio_stats(one, two)
-        sp_serial = ratio_stats(serial, two)
-        summary.append(("--workers 2 vs one worker process", ">= 1.6x", f"{sp['median']:.2f}x",
-                        "met" if sp["median"] >= 1.6 else "NOT met"))
-        lines += [f"## 5. --workers 2 vs one worker ({w['two']['n']} conditions, "
-                  f"{w['two']['duration_ms']:g} ms each)", "",
-                  "| backend | wall (s) | batches | CPU (s, median) | cores used (CPU / wall) |",
-                  "|---|---|---|---|---|"]
-        for label, key in (("in process (`--workers 1`)", "serial"), ("one worker process", "one"),
-                           ("two worker processes (`--workers 2`)", "two")):
-            e = w[key]
-            cpu = e.get("cpu_s") or []
-            if cpu:
-                cpu_s, wall_s = statistics.median(cpu), statistics.median(e["full_s"])
-                used = f"{cpu_s:.0f} | {cpu_s / wall_s:.2f}"
-            else:
-                used = "- | -"
-            lines.append(f"| {label} | {fmt(stats(e['full_s']))} | {e['batches']} | {used} |")
-        lines += [
-                  "", f"**Speed-up of 2 workers: {sp['median']:.2f}x vs one worker process, "
-                  f"{sp_serial['median']:.2f}x vs in-process**; target >= 1.6x: "
-                  f"{'met' if sp['median'] >= 1.6 else 'NOT met'}. {_start_note(w['two'])}", ""]
+    # 5. cores
+    lines += _cores(res, summary)
 
     # 6. memory
-    mem = res["memory"]
-    summary.append((f"peak memory, {mem['n']} conditions", "(reported)",
-                    f"{mem['peak_rss_mb']:.0f} MB", "-"))
-    lines += ["## 6. Peak memory", "",
-              f"A {mem['n']}-condition sweep ({mem['duration_ms']:g} ms each, one batch of "
-              f"{mem['n']} cells) in a fresh process: peak RSS "
-              f"**{mem['peak_rss_mb']:.0f} MB** (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, "
-              "includes Python, numpy, Brian2 and matplotlib imports).", ""]
+    lines += _memory(res, summary)
     # 7. parameter layout, 8. vectorizing build: the same cell built two ways
     vec = res.get("vectorize") or {}
     sections = (
@@ -475,9 +489,11 @@ def report(res: dict) -> str:
     for key, *spec in sections:
         if res.get(key):
             lines += _two_builds(res[key], summary, *spec)
-    lines += _cost_model(res)
     if res.get("fresh"):
         lines += fresh.report_lines(res["fresh"], summary)
+    lines += _per_step(res, summary)
+    lines += _dask(res, summary)
+    lines += _cost_model(res)
     table = ["## Summary", "", "| figure | target | measured (median) | |", "|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in summary]
     at = lines.index("## Workload")
@@ -505,55 +521,268 @@ def _two_builds(data: dict, summary: list, title: str, intro: str, column: str,
                     f"potential {data['v_end_max_diff_mV']:.1e} mV.", ""]
 
 
-def _cost_model(res: dict) -> list[str]:
-    """Per-step and per-neuron-step costs derived from the measurements (explains the misses)."""
-    g, peer = res["growth"], res["peer"]
-    steps = int(round(res["config"]["duration_ms"] / 0.025))
-    if "1" not in g or not g["1"]["rerun_s"]:
+def _min_steps() -> int:
+    from experiments.engine.compiled import STANDALONE_MIN_STEPS
+    return STANDALONE_MIN_STEPS
+
+
+def _best_neuron(nrn: dict) -> tuple[list[float], str]:
+    """The fastest NEURON variant (by median): its times and a label."""
+    options = [(v, f"network, {k} thread{'s' if k != '1' else ''}")
+               for k, v in (nrn.get("threads_s") or {"1": nrn["network_s"]}).items() if v]
+    if nrn.get("loop_s"):
+        options.append((nrn["loop_s"], "loop"))
+    return min(options, key=lambda o: stats(o[0])["median"])
+
+
+def _programs(res: dict) -> list[str]:
+    """The compiled programs of the run and their cold compile times."""
+    progs = res.get("programs") or []
+    if not progs:
         return []
-    big = max(g, key=int)
-    per_step = stats(g["1"]["rerun_s"])["median"] / steps
-    per_neuron = (stats(_engine_rerun(g[big]))["median"] - per_step * steps) / (int(big) * steps)
-    out = ["## Where the time goes", "",
-           f"- Engine, fixed cost per time step (rerun of 1 cell / steps, per-batch setup included): **{per_step * 1e6:.0f} us** "
-           "(Python calls into the Cython code objects of the group, threshold, spike "
-           "generator, synapses and monitor, each unpacking its namespace).",
-           f"- Engine, cost per neuron-step at {big} cells: **{per_neuron * 1e9:.0f} ns**."]
+    by_size: dict[tuple, dict] = {}
+    for prog in progs:
+        entry = by_size.setdefault((prog["size"], prog["folder"]), {"uses": [], "compile_s": None,
+                                                                    "cached": prog["cached"]})
+        entry["uses"].append(prog["use"] + ("" if prog["cores"] > 1 else ", 1 piece"))
+        if prog["compile_s"] is not None:
+            entry["compile_s"] = prog["compile_s"]
+    lines = ["## Compiled programs", "",
+             "Every program the run uses, compiled before the measurements (the `compiling` "
+             "phase of a first run: code generation of Brian2's C++ standalone device and the "
+             "C++ compilation, in a subprocess; `benchmarks/tasks.py: program`). The figures "
+             "below are warm: the program is on disk, as from a user's second run of a shape "
+             "on. A batch of n conditions runs in one piece per usable core, each "
+             "`build_size(n / cores)` neurons (rounded up to one of 8 sizes per octave).", "",
+             "| neurons per program | used by | cold compile (s) |", "|---|---|---|"]
+    for (size, _), entry in sorted(by_size.items()):
+        compile_s = (f"{entry['compile_s']:.1f}" if entry["compile_s"] is not None
+                     else "already in the build cache")
+        lines.append(f"| {size} | {'; '.join(entry['uses'])} | {compile_s} |")
+    return lines + [""]
+
+
+def _brian2_standalone(res: dict, summary: list) -> list[str]:
+    """Section 4: Brian2's default C++ standalone build, the reference."""
+    st, g = res.get("standalone", {}), res["growth"]
+    if not st:
+        return []
+    lines = ["## 4. Brian2's default C++ standalone (reference)", "",
+             "Brian2's own standalone build of the same network, compiled once "
+             "(`set_device('cpp_standalone', build_on_run=False)`, Brian2's default flags, "
+             "scalar loops, input trains in a SpikeGeneratorGroup fixed at build time), then the "
+             "binary rerun with `device.run(run_args={group.Mg_o: ...})` "
+             "(`benchmarks/standalone.py`), one process on one core. Neuron-steps per second = "
+             "cells x steps / wall time. The engine: its program (vectorized, one piece per "
+             "core), rerun and whole sweep.", "",
+             "| cells | Brian2 compile (s) | Brian2 run (s) | engine rerun (s) | engine sweep (s) "
+             "| Brian2 Msteps/s | engine rerun Msteps/s | engine / Brian2 time |",
+             "|---|---|---|---|---|---|---|---|"]
+    for n, s in sorted(st.items(), key=lambda kv: int(kv[0])):
+        e = g.get(n) or res["peer"].get(n, {}).get("engine")
+        if e is None:
+            continue
+        work = int(n) * s["steps"]
+        run_s, rer = stats(s["run_s"]), stats(_engine_rerun(e))
+        ratio = ratio_stats(_engine_rerun(e), s["run_s"])
+        lines.append(f"| {n} | {s['build_compile_s']:.1f} | {fmt(run_s)} | {fmt(rer)} | "
+                     f"{fmt(stats(e['full_s']))} | {work / run_s['median'] / 1e6:.1f} | "
+                     f"{work / rer['median'] / 1e6:.1f} | {ratio['median']:.2f}x |")
+    pair = res.get("paired")
+    if pair and pair["ratios"]:
+        r = stats(pair["ratios"])
+        summary.append((f"engine time per step vs Brian2 default standalone, {pair['n']} cells "
+                        "(paired runs)", "<= 1.5x", f"{r['median']:.2f}x",
+                        "met" if r["median"] <= 1.5 else "NOT met"))
+        lines += ["", f"Adjacent pairs at {pair['n']} cells, alternately in one task "
+                  "(`benchmarks/tasks.py: paired`): the engine's rerun, then at once Brian2's "
+                  "binary (`./main`), so that drift of a shared machine falls on both.", "",
+                  "| pair | engine rerun (s) | Brian2 binary (s) | ratio |", "|---|---|---|---|"]
+        for k, (a, b) in enumerate(zip(pair["engine_s"], pair["binary_s"])):
+            lines.append(f"| {k + 1} | {a:.2f} | {b:.2f} | {a / b:.2f}x |")
+        lines += ["", f"**At {pair['n']} cells the engine needs {r['median']:.2f}x the time of "
+                  f"Brian2's default standalone binary** (median of the pair ratios; "
+                  f"{r['min']:.2f}-{r['max']:.2f}); target within 1.5x: "
+                  f"{'met' if r['median'] <= 1.5 else 'NOT met'}."]
+    return lines + [""]
+
+
+def _cores(res: dict, summary: list) -> list[str]:
+    """Section 5: one sweep on one core vs on every usable core; --workers 2 vs 1."""
+    c = res.get("cores")
+    if not c:
+        return []
+    one, every = c["one"], c["all"]
+    sp = ratio_stats(one["full_s"], every["full_s"])
+    ok = sp["median"] >= 1.6
+    summary.append((f"one sweep, {every['cores']} cores vs 1 core, {every['n']} conditions",
+                    ">= 1.6x", f"{sp['median']:.2f}x", "met" if ok else "NOT met"))
+    lines = [f"## 5. Cores: one sweep on {every['cores']} cores vs on one "
+             f"({every['n']} conditions, {every['duration_ms']:g} ms each)", "",
+             "The same sweep on the engine's default path, in its own process: restricted to "
+             "one core (`os.sched_setaffinity(0, {0})` before anything is imported; the "
+             "programs inherit it, so the batch runs as one piece) or unrestricted (one piece "
+             "per core), repeats interleaved (one core, unrestricted, again ...).", "",
+             "| process | whole sweep (s) | rerun (s) | CPU (s, median) | cores used (CPU / wall) |",
+             "|---|---|---|---|---|"]
+    for label, e in (("one core", one), (f"unrestricted ({every['cores']} cores)", every)):
+        lines.append(f"| {label} | {fmt(stats(e['full_s']))} | {fmt(stats(_engine_rerun(e)))} | "
+                     + _cpu_cells(e) + " |")
+    rer = ratio_stats(_engine_rerun(one), _engine_rerun(every))
+    lines += ["", f"**Speed-up on {every['cores']} cores: {sp['median']:.2f}x** "
+              f"({sp['min']:.2f}-{sp['max']:.2f}; rerun {rer['median']:.2f}x); target >= 1.6x: "
+              f"{'met' if ok else 'NOT met'}.", ""]
+    w = res.get("workers")
+    if w:
+        ws = ratio_stats(w["one"]["full_s"], w["two"]["full_s"])
+        summary.append(("--workers 2 vs one worker process", ">= 1.6x", f"{ws['median']:.2f}x",
+                        "met" if ws["median"] >= 1.6 else "NOT met"))
+        lines += [f"`--workers 2` vs one worker process, {w['two']['n']} conditions in batches "
+                  f"of {w['two']['batch_size']} (each worker process runs its batches, each in "
+                  "one piece per core, so two workers run up to four programs at once):", "",
+                  "| backend | wall (s) | batches | CPU (s, median) | cores used (CPU / wall) |",
+                  "|---|---|---|---|---|"]
+        for label, key in (("one worker process", "one"), ("two worker processes", "two")):
+            e = w[key]
+            lines.append(f"| {label} | {fmt(stats(e['full_s']))} | {e['batches']} | "
+                         + _cpu_cells(e) + " |")
+        lines += ["", f"**--workers 2: {ws['median']:.2f}x** ({ws['min']:.2f}-{ws['max']:.2f}); "
+                  f"target >= 1.6x: {'met' if ws['median'] >= 1.6 else 'NOT met'}. "
+                  + _start_note(w["two"]), ""]
+    return lines
+
+
+def _cpu_cells(e: dict) -> str:
+    cpu = e.get("cpu_s") or []
+    if not cpu:
+        return "- | -"
+    cpu_s, wall_s = statistics.median(cpu), statistics.median(e["full_s"])
+    return f"{cpu_s:.2f} | {cpu_s / wall_s:.2f}"
+
+
+def _memory(res: dict, summary: list) -> list[str]:
+    """Section 6: peak memory of sweeps in fresh processes."""
+    mem = res.get("memory") or {}
+    if not mem:
+        return []
+    lines = ["## 6. Peak memory", "",
+             "Each sweep in a fresh process (`benchmarks/tasks.py: engine`, `memory=True`). "
+             "Peak RSS of the process (`getrusage(RUSAGE_SELF).ru_maxrss`: Python, numpy, "
+             "Brian2, matplotlib imports, the plan, the inputs, the tables) and of its "
+             "children (`RUSAGE_CHILDREN`: the largest child; Linux counts a child's size "
+             "before its `exec`, which is this process's, so this is at least the process's "
+             "own figure and says nothing about the programs). Therefore also sampled every "
+             "20 ms from `/proc`: the largest peak (`VmHWM`) of one compiled program, and the "
+             "largest sum of the resident sizes of the process and all its children at once "
+             "(the programs of a batch run at the same time, one per core).", "",
+             "| conditions | batches (size) | process peak (MB) | RUSAGE_CHILDREN (MB) "
+             "| one program, peak (MB) | process + programs, sampled peak (MB) | wall (s) |",
+             "|---|---|---|---|---|---|---|"]
+    for n, e in sorted(mem.items(), key=lambda kv: int(kv[0])):
+        lines.append(f"| {n} | {e['batches']} ({min(int(n), e['batch_size'])}) | "
+                     f"{e['peak_rss_mb']:.0f} | {e['peak_children_mb']:.0f} | "
+                     f"{e.get('program_peak_mb', 0):.0f} | {e.get('tree_peak_mb', 0):.0f} | "
+                     f"{fmt(stats(e['full_s']))} |")
+        summary.append((f"peak memory, {n} conditions (process; process + programs)",
+                        "(reported)", f"{e['peak_rss_mb']:.0f} MB; "
+                        f"{e.get('tree_peak_mb', 0):.0f} MB", "-"))
+    return lines + [""]
+
+
+def _per_step(res: dict, summary: list) -> list[str]:
+    """Section 10: a one-condition sweep vs the step loop of the big program, per step."""
+    ps = res.get("per_step")
+    if not ps:
+        return []
+    steps, big = ps["steps"], ps["big"]
+    single = stats(ps["single_s"])
+    loop, wall = stats(ps["big_loop_s"]), stats(ps["big_wall_s"])
+    ratio = ratio_stats(ps["single_s"], ps["big_loop_s"])
+    ratio_wall = ratio_stats(ps["single_s"], ps["big_wall_s"])
+    ok = ratio["median"] <= 3
+    summary.append((f"single-cell sweep vs {big}-cell step loop, cost per step", "<= 3x",
+                    f"{ratio['median']:.3f}x", "met" if ok else "NOT met"))
+    return [f"## 10. One condition vs the {big}-cell step loop, per time step", "",
+            f"A {ps['duration_ms']:g} ms sweep of one condition through the engine (whole "
+            "sweep: plan, runner, program run, batch file, merge; warm, after one untimed "
+            f"sweep) against one run of the program built for exactly {big} neurons (one "
+            f"process, one core, {big} conditions' inputs; `benchmarks/tasks.py: per_step`). "
+            f"Both take {steps} steps, so the ratio of wall times is the ratio per step.", "",
+            "| run | wall (s) | per step (us) |", "|---|---|---|",
+            f"| one condition, whole sweep | {fmt(single)} | {single['median'] / steps * 1e6:.1f} |",
+            f"| {big}-cell program, step loop (its own `last_run_time`) | {fmt(loop)} | "
+            f"{loop['median'] / steps * 1e6:.1f} |",
+            f"| {big}-cell program, process (start, input files, loop, output files) | "
+            f"{fmt(wall)} | {wall['median'] / steps * 1e6:.1f} |", "",
+            f"**One condition costs {ratio['median']:.3f}x per step what the {big}-cell step "
+            f"loop costs** ({ratio['min']:.3f}-{ratio['max']:.3f}; {ratio_wall['median']:.3f}x "
+            f"against the whole program process); target <= 3x: {'met' if ok else 'NOT met'}.",
+            ""]
+
+
+def _dask(res: dict, summary: list) -> list[str]:
+    """Section 11: a big sweep on a local Dask cluster."""
+    dk = res.get("dask")
+    if not dk:
+        return []
+    rate = dk["n"] / dk["wall_s"]
+    summary.append((f"{dk['n']} conditions on a local Dask cluster of {dk['workers']} workers",
+                    "(reported)", f"{dk['wall_s']:.0f} s, {rate:.0f} conditions/s", "-"))
+    workers = ", ".join(f"{a:.0f}" for a in dk["worker_tree_peak_mb"])
+    return [f"## 11. {dk['n']} conditions on a local Dask cluster", "",
+            f"`distributed.LocalCluster(n_workers={dk['workers']}, threads_per_worker=1)`, then "
+            f"`simulate(BenchCell, scheduler=ADDRESS, batch_size={dk['batch_size']}, "
+            f"max_conditions={dk['n']}, ...)` (as `hypomag run ... --scheduler ADDRESS "
+            f"--batch-size {dk['batch_size']} --max-conditions {dk['n']}`; "
+            "`benchmarks/tasks.py: dask`). Each worker runs its batches one at a time, each "
+            "batch in one piece per core of the machine, so on this machine up to "
+            f"{2 * dk['workers']} programs run at once on the {res['machine'].get('usable_cores', '?')} "
+            "cores.", "",
+            "| | |", "|---|---|",
+            f"| cluster start (s) | {dk['cluster_start_s']:.1f} |",
+            f"| sweep wall time (s; connect, every batch, merge of {dk['rows']} rows) | "
+            f"{dk['wall_s']:.1f} |",
+            f"| conditions per second | {rate:.0f} |",
+            f"| peak per worker, worker + its programs (MB, sampled) | {workers} |",
+            "| peak per worker process alone (MB, `RUSAGE_SELF`) | "
+            + ", ".join(f"{a:.0f}" for a in dk["worker_peak_mb"]) + " |",
+            f"| peak of one program (MB) | {dk['program_peak_mb']:.0f} |",
+            f"| peak of the whole tree: client, scheduler, workers, programs (MB, sampled) | "
+            f"{dk['tree_peak_mb']:.0f} |",
+            f"| peak of the client process (MB; plan, merged table) | {dk['client_peak_mb']:.0f} |",
+            ""]
+
+
+def _cost_model(res: dict) -> list[str]:
+    """Per-step and per-neuron-step costs derived from the measurements."""
+    ps, peer = res.get("per_step"), res["peer"]
+    if not ps:
+        return []
+    steps = ps["steps"]
+    out = ["## Where the time goes", ""]
+    single = stats(ps["single_s"])["median"]
+    per_neuron = stats(ps["big_loop_s"])["median"] / (ps["big"] * steps)
+    out += [f"- Engine, whole sweep of one condition: **{single * 1e3:.0f} ms** (plan, "
+            "runner, program start, input and output files, batch file, merge), "
+            f"{single / steps * 1e6:.1f} us per step.",
+            f"- Compiled program, step loop per neuron-step at {ps['big']} cells (one core): "
+            f"**{per_neuron * 1e9:.0f} ns**."]
     nrn = [(int(n), p["neuron"]) for n, p in peer.items() if p["neuron"]["network_s"]]
     if nrn:
         n, p = max(nrn)
-        per_cell = stats(p["network_s"])["median"] / (n * steps)
-        out.append(f"- NEURON, cost per cell-step ({n} cells in one run): **{per_cell * 1e9:.0f} ns**.")
-        if per_neuron > 0 and per_cell > per_neuron:
-            out.append(f"- So the engine beats NEURON only where the {per_step * 1e6:.0f} us per "
-                       f"step are amortised, above about {per_step / (per_cell - per_neuron):.0f} "
-                       f"conditions per batch, and by at most {per_cell / per_neuron:.1f}x for "
-                       "very large batches.")
-        elif per_neuron > 0:
-            out.append("- Per neuron-step the engine is no faster than NEURON in this run, so no "
-                       "batch size makes it faster than NEURON here.")
-        if per_neuron > 0 and per_cell > 3 * per_neuron:
-            out.append(f"- 3x NEURON needs about {per_step / (per_cell / 3 - per_neuron):.0f} "
-                       "conditions per batch or more (the fixed cost per step amortised).")
-        else:
-            out.append("- At this cost per neuron-step no batch size gives 3x NEURON.")
-        vectorized = res["machine"].get("vectorized_build")
-        if vectorized is not None:
-            out.append("- The engine's loops were compiled by `experiments/engine/codegen.py` "
-                       + ("with the rate loop vectorized (glibc's libmvec)" if vectorized else
-                          "without vectorization (no GCC/libmvec on x86-64 Linux, or "
-                          "HYPOMAG_VECTORIZE=0)")
-                       + "; C++ standalone is Brian2's default, scalar build.")
-    st = res.get("standalone", {})
-    if st and big in st:
-        sn = stats(st[big]["run_s"])["median"] / (int(big) * steps)
-        out.append(f"- C++ standalone, cost per neuron-step at {big} cells (binary run, I/O "
-                   f"included): **{sn * 1e9:.0f} ns**.")
+        best, label = _best_neuron(p)
+        per_cell = stats(best)["median"] / (n * steps)
+        out.append(f"- NEURON, best run at {n} cells ({label}), per cell-step including "
+                   f"building the cells: **{per_cell * 1e9:.0f} ns**.")
+        rt = peer[str(n)].get("runtime")
+        if rt:
+            out.append(f"- `path=runtime`, whole sweep of {n} conditions per neuron-step: "
+                       f"**{stats(rt['full_s'])['median'] / (n * steps) * 1e9:.0f} ns**.")
     load = res["machine"].get("load_average", (0.0,))[0]
     if load > 0.5:
         out.append(f"- The machine was not idle at the start (1-min load average {load:.1f}, "
-                   "see the header): absolute times are inflated, and the two-worker speed-up "
-                   "is capped by the cores other jobs use.")
+                   "see the header): absolute times are inflated, and the figures that use "
+                   "both cores are capped by the cores other jobs use.")
     return out + [""]
 
 
@@ -562,6 +791,9 @@ def main(argv=None) -> int:
     parser.add_argument("--tiny", action="store_true", help="smoke run at a tiny size")
     parser.add_argument("--out", type=Path, default=HERE,
                         help="folder for RESULTS.md and results.json (default: benchmarks/)")
+    parser.add_argument("--build-cache", metavar="DIR",
+                        help="build cache of the compiled programs (default: a new empty one for "
+                             "the full suite, so compile times are cold; the user's for --tiny)")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite RESULTS.md from the results.json in --out, no measurement")
     parser.add_argument("--fresh-only", action="store_true",
@@ -579,6 +811,8 @@ def main(argv=None) -> int:
         res = json.loads((args.out / "results.json").read_text())
     else:
         config = dict(TINY if args.tiny else FULL)
+        if args.build_cache:
+            config["build_cache"] = str(args.build_cache)
         res = run_suite(config, log=lambda s: print(s, file=sys.stderr, flush=True))
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(res, indent=1) + "\n")

@@ -317,7 +317,7 @@ class PyramidalNeuron:
 
     def build_group(self, n: int, dt: Quantity | None = None, name: str | None = None,
                     method: str = "exponential_euler", per_neuron: str | Sequence[str] = (),
-                    **values) -> NeuronGroup:
+                    at_rest: bool = True, **values) -> NeuronGroup:
         """A ``NeuronGroup`` of ``n`` such neurons, initialized at rest.
 
         Parameters
@@ -338,6 +338,10 @@ class PyramidalNeuron:
             Per-neuron values (scalars or arrays of length ``n``) of the
             environment (``Mg_o``, ``Ca_o``, ``T``), ``I_ext`` or any
             parameter; see :meth:`initialize`.
+        at_rest : bool
+            Initialize the group (:meth:`initialize`). False leaves it as
+            Brian2 creates it, for a simulation that sets its state from
+            outside (:meth:`initial_state`).
         """
         if per_neuron != "all":
             defaults = self.default_values()
@@ -346,7 +350,8 @@ class PyramidalNeuron:
                             refractory=REFRACTORY, method=method,
                             dt=dt if dt is not None else defaultclock.dt,
                             name=name or "pyramidal*", namespace=self.namespace(per_neuron))
-        self.initialize(group, **values)
+        if at_rest:
+            self.initialize(group, **values)
         return group
 
     def values_of(self, group, names: Sequence[str]) -> dict[str, Any]:
@@ -398,35 +403,73 @@ class PyramidalNeuron:
         ``surface_charge``, ``I_ext`` or any parameter; ``I_ext`` defaults to
         0), zeroes the synaptic states, sets ``v`` to the resting potential of
         each neuron (the zero of its steady-state I-V in -100..-45 mV, found by
-        bisection) and every gate to its steady state there. Returns the
-        resting potentials (mV).
+        bisection) and every gate to its steady state there
+        (:meth:`rest_values`). Returns the resting potentials (mV).
         """
-        for key, value in self.default_values().items():
-            if key in group.variables or key in group.namespace:
-                self.set_value(group, key, value)
-        group.I_ext = 0 * nS * mV
-        for key, value in values.items():
+        for key in values:
             if key not in group.variables and key not in group.namespace:
                 raise ValueError(f"PyramidalNeuron.initialize: unknown variable {key!r}")
-            self.set_value(group, key, value)
+        state = self.rest_values(len(group), **values)
+        for key, value in state.items():
+            if key in group.variables or key in group.namespace:
+                self.set_value(group, key, value)
+        return np.asarray(state["v"] / mV)
+
+    def initial_state(self, n: int, per_neuron: str | Sequence[str] = (),
+                      **values) -> dict[str, Any]:
+        """What :meth:`initialize` writes into the per-neuron variables of a group of
+        ``n`` neurons built with ``per_neuron`` (arrays with units), computed without one.
+
+        For a simulation that sets its initial state from outside (a compiled
+        program): the shared constants keep their defaults.
+        """
+        settable = self.settable_names(per_neuron if per_neuron == "all" else tuple(per_neuron))
+        state = self.rest_values(n, **values)
+        return {key: np.ones(n) * value for key, value in state.items() if key in settable}
+
+    def settable_names(self, per_neuron: str | tuple[str, ...] = ()) -> frozenset[str]:
+        """State variables and per-neuron parameters of a group built with ``per_neuron``."""
+        cache = self.__dict__.setdefault("_settable", {})
+        if per_neuron not in cache:
+            eqs = self.equations(per_neuron)
+            cache[per_neuron] = frozenset(eqs.diff_eq_names) | frozenset(eqs.parameter_names)
+        return cache[per_neuron]
+
+    def rest_values(self, n: int, **values) -> dict[str, Any]:
+        """Every value :meth:`initialize` writes for ``n`` neurons given ``values``.
+
+        The model's parameters and environment, overridden by ``values``
+        (scalars or arrays of length ``n``), ``I_ext`` (default 0), zero
+        synaptic states, the NMDA gating's initial states, the resting
+        potential ``v`` and every gate at its steady state there.
+        """
+        state: dict[str, Any] = dict(self.default_values())
+        state["I_ext"] = 0 * nS * mV
+        unknown = [k for k in values if k not in state]
+        if unknown:
+            raise ValueError(f"PyramidalNeuron: unknown variable {unknown[0]!r}")
+        state.update(values)
         nmda = self.channel("NMDA")
-        for key, value in nmda.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items():
-            if key != "B_NMDA":
-                setattr(group, key, value)
-        group.s_AMPA = 0
-        group.s_GABA_A = 0
-        v_rest = self.resting_potential_of(group)
-        group.v = v_rest * mV
-        shift = self.surface_shift_of(group)
+        state.update({key: value for key, value in
+                      nmda.initial_states({"v": -70 * mV, "Mg_o": 1 * mM}).items()
+                      if key != "B_NMDA"})
+        state["s_AMPA"] = 0
+        state["s_GABA_A"] = 0
+
+        def per_neuron(name):
+            return state[name] * np.ones(n)
+        params = {name: np.asarray(per_neuron(name)) for name in sorted(_intrinsic_names(self.channels))}
+        shift = self.surface_shift(per_neuron)
+        v_rest = self._rest(params, shift, np.asarray(per_neuron("I_ext")))
+        state["v"] = v_rest * mV
         for channel in self.channels:
             if isinstance(channel, GatedChannel):
-                values_now = self.values_of(group, [p.name for p in channel.active_parameters()])
+                values_now = {p.name: per_neuron(p.name) for p in channel.active_parameters()}
                 u = channel.gating_voltage_mV(v_rest * mV, shift * mV, values_now)
-                for key, gate in channel.steady_gates(u).items():
-                    setattr(group, key, gate)
+                state.update(channel.steady_gates(u))
         if nmda.block_form.kinetic:
-            group.B_NMDA = nmda.unblocked(v_rest * mV, group.Mg_o[:])
-        return v_rest
+            state["B_NMDA"] = nmda.unblocked(v_rest * mV, per_neuron("Mg_o"))
+        return state
 
     def resting_potential_of(self, group) -> np.ndarray:
         """Resting potential (mV) of each neuron of ``group`` without synaptic input."""
@@ -441,8 +484,14 @@ class PyramidalNeuron:
         (``V_surf`` in the group is evaluated once per time step during runs,
         so before the first step it must be computed here.)
         """
-        g = self.values_of(group, ("surface_charge", "Mg_o", "Ca_o", "k_surf", "r_Mg_surf",
-                                   "Ca_ref_surf", "Mg_ref_surf"))
+        return self.surface_shift(lambda name: self.values_of(group, (name,))[name])
+
+    @staticmethod
+    def surface_shift(value_of) -> np.ndarray:
+        """Surface-charge shift V_surf (mV) per neuron; ``value_of(name)`` gives each
+        parameter per neuron (an array with units)."""
+        g = {name: value_of(name) for name in ("surface_charge", "Mg_o", "Ca_o", "k_surf",
+                                                "r_Mg_surf", "Ca_ref_surf", "Mg_ref_surf")}
         switch = np.asarray(g["surface_charge"])
         with np.errstate(divide="ignore", invalid="ignore"):
             shift = surface_shift_mV(

@@ -56,6 +56,16 @@ def display_unit(unit):
     return mV if unit == volt else unit
 
 
+def _user_cython_cache() -> str:
+    """Cython's cache folder for this user, as Cython finds it before conftest changes
+    XDG_CACHE_HOME (Brian2's modules are in its ``brian_extensions``)."""
+    try:
+        from Cython.Utils import get_cython_cache_dir
+    except ImportError:  # Cython 3.1
+        from Cython.Build.Cache import get_cython_cache_dir
+    return get_cython_cache_dir()
+
+
 def pytest_configure(config):
     # The command line's catalogue of declarations goes to a folder of this test run, never
     # to the user's cache: subprocesses of the tests inherit the setting.
@@ -63,6 +73,14 @@ def pytest_configure(config):
     import os
     import shutil
     import tempfile
+    # Compiled standalone programs stay in the user's build cache, as Brian2's Cython modules
+    # stay in its own: a rerun of the tests compiles nothing it compiled before.
+    from experiments.engine.standalone import cache_root
+    os.environ.setdefault("HYPOMAG_BUILD_CACHE", str(cache_root()))
+    # Cython (and so Brian2, unless HYPOMAG_CYTHON_CACHE is set) puts its cache below
+    # XDG_CACHE_HOME when that is set: pin it to the user's cache first, or every test run
+    # (and every xdist worker) would compile all of Brian2's code into the folder below.
+    os.environ.setdefault("CYTHON_CACHE_DIR", _user_cython_cache())
     cache = tempfile.mkdtemp(prefix="hypomag-test-cache-")
     os.environ["XDG_CACHE_HOME"] = cache
     atexit.register(shutil.rmtree, cache, ignore_errors=True)

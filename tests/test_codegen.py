@@ -86,3 +86,74 @@ def test_vectorized_cell_matches_scalar_build():
         pytest.skip("no libmvec/GCC on x86-64 Linux here: the scalar path is what runs")
     binaries = [open(f, "rb").read() for f in files if f]
     assert binaries and any(b"_ZGV" in b for b in binaries), "rate loop not vectorized"
+
+
+def _run_tiny_network():
+    """Four neurons exciting each other through delayed synapses, 20 ms: the network,
+    its spike counts and final potentials. Explicit names: every build has the same code."""
+    from brian2 import NeuronGroup, Synapses
+    group = NeuronGroup(4, "dv/dt = (I - v) / (10*ms) : 1\nI : 1", threshold="v > 1",
+                        reset="v = 0", method="exact", name="pool_cells")
+    group.I = [0.5, 1.5, 2.5, 3.5]
+    synapses = Synapses(group, group, on_pre="v_post += 0.2", delay=1 * ms, name="pool_synapses")
+    synapses.connect(i=[0, 1, 2, 3], j=[1, 2, 3, 0])
+    spikes = SpikeMonitor(group, name="pool_spikes")
+    network = Network(group, synapses, spikes)
+    network.run(20 * ms)
+    return network, np.asarray(spikes.count[:]), np.asarray(group.v[:])
+
+
+def _module_files(network) -> set[str]:
+    """The files of the compiled modules the network's code objects run."""
+    return {module.__file__ for obj in network.sorted_objects for codeobj in obj.code_objects
+            for module in codeobj.compiled_code.values() if module is not None}
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """Brian2's Cython target, an empty cache and Brian2's own ``Network.before_run`` (an
+    installed :func:`compile_pool.before_run` is put back after the test)."""
+    from brian2 import prefs
+    from experiments.engine import compile_pool
+    if not compile_pool.parallel():
+        pytest.skip("no pool here: one core, or a daemonic process")
+    configure_brian()
+    saved = prefs.codegen.runtime.cython.cache_dir
+    prefs.codegen.runtime.cython.cache_dir = str(tmp_path / "cython")
+    monkeypatch.setattr(Network, "before_run", compile_pool._brian_before_run)  # restored after
+    try:
+        yield compile_pool
+    finally:
+        prefs.codegen.runtime.cython.cache_dir = saved
+
+
+def test_first_run_compiles_in_parallel_then_warm_runs_start_no_pool(empty_cache, monkeypatch):
+    """Cold: one pool compiles every module the run needs and the network runs as with
+    Brian2's own preparation (same modules, so equal to the last bit). Warm: no pool."""
+    compile_pool = empty_cache
+    pools = []
+
+    class RecordingPool(compile_pool.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            super().__init__(max_workers, **kwargs)
+            pools.append({"workers": max_workers, "modules": set()})
+
+        def submit(self, function, code, *args):
+            pools[-1]["modules"].add(compile_pool.module_path(code))
+            return super().submit(function, code, *args)
+    monkeypatch.setattr(compile_pool, "ProcessPoolExecutor", RecordingPool)
+
+    compile_pool.install()
+    network, counts, v = _run_tiny_network()
+    assert network.t == 20 * ms and counts.sum() > 5
+    assert len(pools) == 1 and pools[0]["workers"] >= 2
+    assert pools[0]["modules"] == _module_files(network)  # all in the pool, none here
+
+    compile_pool.install()  # a second call changes nothing; the cache is warm now
+    _, warm_counts, warm_v = _run_tiny_network()
+    assert len(pools) == 1
+    monkeypatch.setattr(Network, "before_run", compile_pool._brian_before_run)
+    _, serial_counts, serial_v = _run_tiny_network()
+    for other_counts, other_v in ((warm_counts, warm_v), (serial_counts, serial_v)):
+        np.testing.assert_array_equal(other_counts, counts)
+        np.testing.assert_array_equal(other_v, v)

@@ -20,6 +20,8 @@ module                     job
 ``protocols``              Poisson drive, EPSP, volley threshold
 ``locking``                several runs sharing one output folder
 ``codegen``                the vectorizing Cython build
+``compiled``               declared simulations, on the runtime or compiled
+``standalone``             the compiled path: build cache, program runs
 ``style``                  the figure style
 ``parameters``             parameter tables as text and Markdown
 ``catalog``                the experiments' declarations, cached for the command line
@@ -51,6 +53,7 @@ _EXPORTS = {
     "firing_rates": "protocols",
     "ClampIV": "clamp", "clamp_settings": "clamp",
     "figure": "style", "save_figure": "style", "shade_mg_ranges": "style",
+    "Simulation": "compiled",
 }
 
 __all__ = sorted(_EXPORTS)

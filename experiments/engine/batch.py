@@ -138,6 +138,36 @@ def _padding_fits(size: int, wanted: int) -> bool:
     return wanted <= size <= wanted + max(1, wanted // 4)
 
 
+def _build(experiment, n: int, fixed: Mapping[str, Any]):
+    """The experiment's runner for ``n`` conditions, its Brian2 objects prepared for reruns.
+
+    A simulation built in this process (the runtime path): the old one is
+    collected first so Brian2 can reuse its object names (same code, no
+    compile); after the build, the garbage collector's view is frozen, since
+    Brian2 runs a full collection at the start of every run (0.1-0.2 s in a
+    process holding Brian2, sympy and matplotlib) and frozen objects (what
+    exists now: modules and the built network) are not scanned again; Brian2
+    then generates and compiles (or loads) the code in its first run's
+    ``before_run``, on all cores (:mod:`~experiments.engine.compile_pool`),
+    and the first report call of that run ends the ``compiling`` phase. A
+    compiled program (:mod:`~experiments.engine.standalone`) holds no Brian2
+    objects here: none of this applies, and its build shows its own phase.
+    """
+    from . import progress
+    from .compiled import planned_path
+    if planned_path(experiment, fixed) == "standalone":
+        return experiment.build(n, fixed)
+    gc.unfreeze()
+    gc.collect()
+    runner = experiment.build(n, fixed)
+    gc.collect()
+    gc.freeze()
+    progress.phase("compiling")
+    from .compile_pool import install
+    install()
+    return runner
+
+
 def run_batch(experiment_name: str, fixed: Mapping[str, Any],
               conditions: Sequence[Mapping[str, Any]], target: str | None = None) -> list[list[dict]]:
     """Run one batch of conditions of an experiment; return rows per condition.
@@ -164,23 +194,11 @@ def run_batch(experiment_name: str, fixed: Mapping[str, Any],
         cached = _RUNNERS.get(key)
         if cached is None or not _padding_fits(cached[0], len(conditions)):
             progress.phase("building")
-            # one simulation per process: memory bounded by the batch. Collect the
-            # old one first so Brian2 can reuse its object names (same code, no compile).
-            _RUNNERS.clear()
+            _RUNNERS.clear()  # one simulation per process: memory bounded by the batch
             cached = None
-            gc.unfreeze()
-            gc.collect()
             experiment = resolve_experiment(experiment_name)()
-            cached = (len(conditions), experiment.build(len(conditions), fixed))
+            cached = (len(conditions), _build(experiment, len(conditions), fixed))
             _RUNNERS[key] = cached
-            # Brian2 runs a full garbage collection at the start of every run (0.1-0.2 s
-            # in a process holding Brian2, sympy and matplotlib); frozen objects (what
-            # exists now: modules and the built network) are not scanned again
-            gc.collect()
-            gc.freeze()
-            # Brian2 generates and compiles (or loads) the code in its first run's
-            # before_run; the first report call of that run ends this phase
-            progress.phase("compiling")
         else:
             progress.phase("starting")
         size, runner = cached

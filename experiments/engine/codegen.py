@@ -41,6 +41,9 @@ state update does not (GCC 12 cannot vectorize Brian2's update of the
 handed to Cython starts with a comment naming the build options, so Brian2's
 on-disk cache (keyed on the source, not the flags) never mixes modules built
 with and without them. ``HYPOMAG_VECTORIZE=0`` turns everything off.
+Either way the modules come from
+:func:`~experiments.engine.compile_pool.create_extension`, which lets a
+network's first run compile them on all cores.
 """
 from __future__ import annotations
 
@@ -55,8 +58,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from brian2.codegen.runtime.cython_rt import CythonCodeObject
-from brian2.codegen.runtime.cython_rt.extension_manager import cython_extension_manager
 from brian2.codegen.targets import codegen_targets
+
+from . import compile_pool
 
 #: The header declaring libmvec's functions (see the module docstring).
 HEADER = Path(__file__).with_name("simd_math.h")
@@ -123,6 +127,10 @@ def simd_available() -> bool:
             and ctypes.util.find_library("mvec") is not None)
 
 
+#: The build options with the rewrite off (``HYPOMAG_VECTORIZE=0``): Brian2's build.
+NO_OPTIONS = {"extra_compile_args": [], "libraries": [], "define_macros": []}
+
+
 def compile_options() -> dict:
     """Extra ``extra_compile_args``, ``libraries`` and ``define_macros`` of the build."""
     args, libraries, macros = [], [], []
@@ -157,22 +165,31 @@ class VectorizingCythonCodeObject(CythonCodeObject):
 
     def compile_block(self, block):
         code = getattr(self.code, block, "").strip()
-        if not code or "EMPTY_CODE_BLOCK" in code or not vectorize_enabled():
-            return super().compile_block(block)
-        options = compile_options()
-        return cython_extension_manager.create_extension(
-            rewrite_source(code, options),
-            define_macros=list(self.define_macros) + options["define_macros"],
-            libraries=list(self.libraries) + options["libraries"],
-            extra_compile_args=list(self.extra_compile_args) + options["extra_compile_args"],
-            extra_link_args=self.extra_link_args,
-            include_dirs=self.include_dirs,
-            library_dirs=self.library_dirs,
-            runtime_library_dirs=self.runtime_library_dirs,
-            compiler=self.compiler,
-            owner_name=f"{self.owner.name}_{self.template_name}",
-            sources=self.sources,
-        )
+        if not code or "EMPTY_CODE_BLOCK" in code:
+            return None
+        return compile_pool.create_extension(self, block, *self.extension(code))
+
+    def extension(self, code: str) -> tuple[str, dict]:
+        """The source of a block and the other arguments of ``create_extension``.
+
+        Those of Brian2's ``CythonCodeObject.compile_block``; while
+        :func:`vectorize_enabled`, the source rewritten (:func:`rewrite_source`)
+        and the options of :func:`compile_options` added.
+        """
+        vectorize = vectorize_enabled()
+        options = compile_options() if vectorize else NO_OPTIONS
+        return (rewrite_source(code, options) if vectorize else code), {
+            "define_macros": list(self.define_macros) + options["define_macros"],
+            "libraries": list(self.libraries) + options["libraries"],
+            "extra_compile_args": list(self.extra_compile_args) + options["extra_compile_args"],
+            "extra_link_args": list(self.extra_link_args),
+            "include_dirs": list(self.include_dirs),
+            "library_dirs": list(self.library_dirs),
+            "runtime_library_dirs": list(self.runtime_library_dirs),
+            "compiler": self.compiler,
+            "owner_name": f"{self.owner.name}_{self.template_name}",
+            "sources": list(self.sources),
+        }
 
 
 def install() -> str:

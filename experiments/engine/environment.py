@@ -53,10 +53,13 @@ VARIABLES = {v.name: v for v in (
              "cython", ("cython", "numpy")),
     Variable("HYPOMAG_VECTORIZE", "compile Brian2's Cython loops so that they vectorize "
              "(experiments/engine/codegen.py)", "1", TRUE + FALSE),
-    Variable("HYPOMAG_START_METHOD", "how --workers starts its processes (default: fork on "
-             "Linux, else spawn)", None, ("fork", "spawn")),
+    Variable("HYPOMAG_START_METHOD", "how --workers and the parallel compilation start their "
+             "processes (default: fork on Linux, else spawn)", None, ("fork", "spawn")),
     Variable("HYPOMAG_CYTHON_CACHE", "folder of Brian2's compiled Cython modules (default: "
              "Brian2's own)", None, folder=True),
+    Variable("HYPOMAG_BUILD_CACHE", "folder of the compiled standalone simulations (default: "
+             "$XDG_CACHE_HOME/hypomag/standalone, experiments/engine/standalone.py)", None,
+             folder=True),
     Variable("HYPOMAG_DEBUG", "print the full traceback of a failure", "0", TRUE + FALSE),
 )}
 

@@ -10,8 +10,13 @@ An experiment is a subclass of :class:`Experiment` that declares
   setting and a ``seed`` column are added, and condition ``seed`` seeds every
   random draw of that condition (common random numbers: the same seed gives
   the same inputs at every Mg value, whatever the batch layout);
-* :meth:`Experiment.build`: builds a simulation for ``n`` conditions that is
-  run once per batch of conditions (compiled once, rerun with new values);
+* either :meth:`Experiment.build`: builds a simulation for ``n`` conditions
+  that is run once per batch of conditions (compiled once, rerun with new
+  values), on Brian2's runtime; or its simulation as a declaration
+  (:meth:`Experiment.schedule`, :meth:`Experiment.simulation`,
+  :meth:`Experiment.inputs`, :meth:`Experiment.rows`), which the engine runs
+  on the runtime or as a compiled program (:mod:`experiments.engine.compiled`),
+  and then a ``path`` setting chooses between them;
 * :meth:`Experiment.plot`: draws the figure from the result tables alone.
 
 The sweep engine (:mod:`experiments.engine.sweep`) does everything else: the grid,
@@ -53,6 +58,8 @@ def channel_settings(channel_classes: Sequence[type[Channel]]) -> tuple[Setting,
 
 
 REPLICATES_MEANING = "number of replicate seeds per condition (common random numbers across Mg)"
+PATH_MEANING = ("how the simulation runs: runtime (Brian2's Cython runtime), standalone (a "
+                "compiled C++ program, no Python in the time loop) or auto (by the run's length)")
 
 
 class Experiment:
@@ -70,6 +77,9 @@ class Experiment:
     batch_size: ClassVar[int] = 100_000
     #: Documented output columns of the main table (checked by the tests).
     columns: ClassVar[tuple[str, ...]] = ()
+    #: For a declared simulation: the settings its compiled program depends on when
+    #: fixed (the others reach it as inputs); None: every fixed setting.
+    program_settings: ClassVar[tuple[str, ...] | None] = None
 
     # -- declared settings --------------------------------------------------
     @classmethod
@@ -82,6 +92,11 @@ class Experiment:
             extra += (Setting("replicates", (default,), None, REPLICATES_MEANING,
                               "chosen for error bars", quick=(quick,), minimum=1,
                               maximum=1000, integer=True),)
+        if cls.simulation is not Experiment.simulation:
+            from .compiled import PATHS
+            extra += (Setting("path", ("auto",), None, PATH_MEANING,
+                              "engine rule (experiments/engine/compiled.py)", choices=PATHS,
+                              structural=True),)
         for setting in cls.settings + extra:
             if setting.name in found:
                 raise TypeError(f"{cls.__name__}: setting {setting.name!r} declared twice")
@@ -169,8 +184,32 @@ class Experiment:
         """Build a simulation for ``n`` conditions; return its batch runner.
 
         ``fixed`` holds the single value of every setting that is not swept.
-        Swept settings arrive with each condition.
+        Swept settings arrive with each condition. An experiment that declares
+        its simulation (:meth:`simulation`) does not implement this: the
+        engine builds it on the path of the ``path`` setting.
         """
+        if type(self).simulation is not Experiment.simulation:
+            from .compiled import runner
+            return runner(self, n, fixed)
+        raise NotImplementedError
+
+    # -- or declare the simulation (experiments.engine.compiled) -------------
+    def schedule(self, fixed: Mapping[str, Any]):
+        """``(duration, dt)`` of one run, from the fixed settings."""
+        raise NotImplementedError
+
+    def simulation(self, n: int, fixed: Mapping[str, Any]):
+        """The network for ``n`` conditions (:class:`~experiments.engine.compiled.Simulation`)."""
+        raise NotImplementedError
+
+    def inputs(self, conditions: Sequence[Mapping[str, Any]],
+               fixed: Mapping[str, Any]) -> dict[str, Any]:
+        """Every declared input's values for this batch (one per element of its variable)."""
+        raise NotImplementedError
+
+    def rows(self, conditions: Sequence[Mapping[str, Any]], fixed: Mapping[str, Any],
+             outputs: Mapping[str, Any]) -> list[list[dict]]:
+        """Result rows per condition from the outputs read after the run (SI arrays)."""
         raise NotImplementedError
 
     def plot(self, tables: Mapping[str, Table]):
