@@ -290,10 +290,17 @@ class StandaloneRunner:
         self.cores = min(usable_cores(), n)
         self.size = build_size(-(-n // self.cores))
         self.program = Program(ensure_build(experiment_spec(experiment), self.size, fixed))
+        self.python = threading.Lock()
 
     def run_piece(self, piece: list, report: Callable | None = None) -> list[list[dict]]:
-        outputs = self.program.run(self.experiment.inputs(piece, self.fixed), report)
-        return self.experiment.rows(piece, self.fixed, outputs)
+        """Inputs, program run and rows of one piece. The experiment's code runs one
+        piece at a time (Brian2's parsers, which it may call, are not thread safe);
+        only the programs run at once."""
+        with self.python:
+            values = self.experiment.inputs(piece, self.fixed)
+        outputs = self.program.run(values, report)
+        with self.python:
+            return self.experiment.rows(piece, self.fixed, outputs)
 
     def __call__(self, conditions: Sequence[Mapping[str, Any]]) -> list[list[dict]]:
         split = pieces(conditions, self.size)
