@@ -118,6 +118,16 @@ def test_program_depends_on_the_declared_settings_only():
     assert key != build_key(spec, 6, base)
 
 
+def test_a_build_without_its_program_or_manifest_is_not_whole(tmp_path):
+    from experiments.engine.standalone import is_built
+    (tmp_path / "manifest.json").write_text("{}")
+    assert not is_built(tmp_path)  # an interrupted link, or a deleted binary
+    (tmp_path / "main").write_text("")
+    assert is_built(tmp_path)
+    (tmp_path / "manifest.json").unlink()
+    assert not is_built(tmp_path)  # an interrupted build: the manifest comes last
+
+
 def test_pyramidal_cell_same_on_both_paths(bench_paths):
     runtime, standalone = bench_paths
     spikes = np.asarray(runtime["spikes"])

@@ -151,24 +151,32 @@ def ensure_build(spec: str, n: int, fixed: Mapping[str, Any]) -> Path:
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
     folder = root / build_key(spec, n, fixed)
-    if (folder / "manifest.json").is_file():
+    if is_built(folder):
         return folder
     with exclusive(root / f"{folder.name}.lock"):
-        if not (folder / "manifest.json").is_file():  # another process may have built it
+        if not is_built(folder):  # another process may have built it
             progress.phase("compiling")
             compile_in_subprocess(spec, n, fixed, folder)
     return folder
 
 
+def is_built(folder: Path) -> bool:
+    """Whether ``folder`` holds a whole build: its manifest (written last) and its program.
+
+    A folder missing either (an interrupted build, a deleted binary) is built again."""
+    return (folder / "manifest.json").is_file() and (folder / "main").is_file()
+
+
 def compile_in_subprocess(spec: str, n: int, fixed: Mapping[str, Any], folder: Path) -> None:
     """Generate and compile the program into ``folder`` (``python -m`` this module)."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").unlink(missing_ok=True)  # whole again only when rebuilt
     request = folder / "request.pickle"
     request.write_bytes(pickle.dumps({"spec": spec, "n": n, "fixed": dict(fixed)}))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     done = subprocess.run([sys.executable, "-m", __name__, str(request)], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if done.returncode != 0 or not (folder / "manifest.json").is_file():
+    if done.returncode != 0 or not is_built(folder):
         tail = "\n".join([line for line in done.stdout.splitlines() if line.strip()][-25:])
         raise RuntimeError(f"compiling {spec} for {n} neurons in {folder} failed "
                            f"(exit {done.returncode}):\n{tail}")
@@ -243,7 +251,7 @@ class Program:
             args = [self.input_file(run_dir, name, v) for name, v in values.items()]
             self.execute(["--results_dir", f"{run_dir}{os.sep}"] + args, report)
             self.check_completed(run_dir)
-            return {name: np.fromfile(run_dir / entry["file"], dtype=np.dtype(entry["dtype"]))
+            return {name: self.output(run_dir, name, entry)
                     for name, entry in self.manifest["outputs"].items()}
         finally:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -262,6 +270,15 @@ class Program:
         if process.wait() != 0:
             raise RuntimeError(f"the compiled simulation in {self.folder} failed (exit "
                                f"{process.returncode}): " + " / ".join(other[-5:]))
+
+    @staticmethod
+    def output(run_dir: Path, name: str, entry: Mapping[str, Any]) -> np.ndarray:
+        """One output as the program wrote it; raise if it is not whole."""
+        data = np.fromfile(run_dir / entry["file"], dtype=np.dtype(entry["dtype"]))
+        if entry["size"] is not None and data.size != entry["size"]:
+            raise RuntimeError(f"output {name}: {data.size} values written for "
+                               f"{entry['size']} elements")
+        return data
 
     @staticmethod
     def check_completed(run_dir: Path) -> None:
