@@ -105,12 +105,14 @@ def event_slots(trains: Sequence[np.ndarray], slots: int) -> tuple[np.ndarray, n
     order (delay = event time, weight 1); the unused ones have delay 0 and
     weight 0, so their events change nothing.
     """
-    delays, weights = np.zeros((len(trains), slots)), np.zeros((len(trains), slots))
-    for k, train in enumerate(trains):
-        if len(train) > slots:
-            raise ValueError(f"input train {k}: {len(train)} events for {slots} slots")
-        delays[k, :len(train)], weights[k, :len(train)] = train, 1.0
-    return delays.ravel(), weights.ravel()
+    lengths = np.array([len(train) for train in trains], dtype=int)
+    if len(lengths) and lengths.max() > slots:
+        k = int(np.argmax(lengths))
+        raise ValueError(f"input train {k}: {lengths[k]} events for {slots} slots")
+    used = np.arange(slots) < lengths[:, None]
+    delays = np.zeros((len(trains), slots))
+    delays[used] = np.concatenate(trains) if len(trains) else []
+    return delays.ravel(), used.astype(float).ravel()
 
 
 class BenchCell(Experiment):
@@ -175,8 +177,11 @@ class BenchCell(Experiment):
     def inputs(self, conditions, fixed):
         p = self.numbers(fixed)
         mg = self.batch_values(conditions, fixed, ["mg_o"])["mg_o"]
-        trains = [poisson_times(int(c["seed"]), p["rate_hz"], p["duration_ms"], p["dt_ms"])
-                  for c in conditions]
+        seeds = [int(c["seed"]) for c in conditions]
+        # common random numbers: the conditions of one seed share its train
+        train_of = {seed: poisson_times(seed, p["rate_hz"], p["duration_ms"], p["dt_ms"])
+                    for seed in dict.fromkeys(seeds)}
+        trains = [train_of[seed] for seed in seeds]
         delays, weights = event_slots(trains, input_slots(p["rate_hz"], p["duration_ms"]))
         state = self.model.initial_state(len(conditions), Mg_o=mg)
         return {**state, "delay": delays * ms, "w": weights}

@@ -515,7 +515,25 @@ class PyramidalNeuron:
         return total
 
     def _rest(self, params, shift_mV, i_ext, lo=-100.0, hi=-45.0, iterations=60) -> np.ndarray:
-        """Zero of the steady-state I-V below threshold by vectorized bisection."""
+        """Zero of the steady-state I-V below threshold by vectorized bisection, solved
+        once per distinct neuron (a sweep over seeds repeats the same cells)."""
+        n = len(shift_mV)
+        names = sorted(params)
+        rows = np.column_stack([np.broadcast_to(np.asarray(params[k], float), n) for k in names]
+                               + [np.asarray(shift_mV, float), np.broadcast_to(i_ext, n)])
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        key = (tuple(names), distinct.tobytes(), lo, hi, iterations)
+        memo = self.__dict__.setdefault("_rest_memo", {})  # the last 32 solves
+        solved = memo.get(key)
+        if solved is None:
+            solved = self._bisect({k: distinct[:, j] for j, k in enumerate(names)},
+                                  distinct[:, -2], distinct[:, -1], lo, hi, iterations)
+            if len(memo) >= 32:
+                memo.pop(next(iter(memo)))
+            memo[key] = solved
+        return solved[inverse.ravel()]
+
+    def _bisect(self, params, shift_mV, i_ext, lo, hi, iterations) -> np.ndarray:
         n = len(shift_mV)
         a, b = np.full(n, lo), np.full(n, hi)
         fa = self.intrinsic_current(a, params, shift_mV) - i_ext

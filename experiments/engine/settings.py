@@ -180,7 +180,9 @@ class Setting:
         """One value as a plain number in the setting's unit (choices and unitless as given)."""
         if self.unit is None:
             return value
-        return float(Quantity(value) / self.unit)
+        if get_dimensions(value) is not get_dimensions(self.unit):
+            raise ValueError(f"{self.name}: {value!r} is not in units of {self.unit_name}")
+        return float(np.asarray(value)) / float(np.asarray(self.unit))
 
     def allowed(self) -> str:
         """Plain words for what values are allowed."""

@@ -46,16 +46,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from .compiled import check_inputs, si_array
+from .sources import source_digests
 
-#: The project's root folder (the parent of ``experiments/``).
-PROJECT = Path(__file__).resolve().parents[2]
 #: Prefix of the progress lines the program prints (its compiled report function).
 PROGRESS = "hypomag-progress"
 REPORT_CODE = (f'std::cout << "{PROGRESS} " << elapsed << " " << completed << " " << start'
@@ -92,21 +90,6 @@ def build_size(n: int) -> int:
     return -(-n // step) * step
 
 
-@lru_cache(maxsize=None)
-def source_digest(module_file: str | None) -> str:
-    """Digest of the project's code (``channels/``, ``models/``, ``experiments/``) and
-    of the experiment's own module, if it lies elsewhere."""
-    digest = hashlib.sha256()
-    files = sorted(p for folder in ("channels", "models", "experiments")
-                   for p in (PROJECT / folder).rglob("*") if p.suffix in (".py", ".h"))
-    if module_file and Path(module_file).resolve() not in files:
-        files.append(Path(module_file).resolve())
-    for path in files:
-        digest.update(str(path.relative_to(PROJECT) if PROJECT in path.parents else path).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def compile_flags() -> dict:
     """The vectorizing build's options as flags of the standalone compiler."""
     from .codegen import compile_options, vectorize_enabled
@@ -134,12 +117,11 @@ def build_key(spec: str, n: int, fixed: Mapping[str, Any]) -> str:
     import brian2
     from .batch import resolve_experiment
     experiment = resolve_experiment(spec)
-    module = sys.modules.get(experiment.__module__)
     content = json.dumps({
         "format": BUILD_FORMAT, "spec": spec, "n": n,
         "fixed": program_values(experiment, fixed),
         "brian2": brian2.__version__, "numpy": np.__version__, "python": sys.version,
-        "flags": compile_flags(), "source": source_digest(getattr(module, "__file__", None)),
+        "flags": compile_flags(), "source": source_digests(experiment),
     }, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:24]
 

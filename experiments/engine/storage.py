@@ -9,17 +9,16 @@ that of an uninterrupted run.
 
 The folder also holds ``code.json``, the record of what computed its batches
 (:func:`code_record`): a hash of every source file of the channels, the
-models and the experiments, the Python, Brian2 and numpy versions and the
+models and the experiments (:mod:`.sources`), the Python, Brian2 and numpy versions and the
 code generation target. ``--resume`` keeps the stored batches only if the
 record is the same now (:func:`check_code`); otherwise it refuses with one
 line naming what changed, so a table never mixes rows of different code.
 """
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import platform
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any, Mapping, Sequence
 from .environment import flag, setting
 from .errors import UsageError
 from .plan import Plan, condition_columns
+from .sources import source_digests
 from .table import MAIN, atomic_write_text
 
 #: The record of the code that computed a partial folder's batches.
@@ -44,35 +44,23 @@ def sweep_lock(plan: Plan, out: Path) -> Path:
     return folder.with_name(folder.name + ".lock")
 
 
-def code_roots(experiment) -> list[Path]:
-    """Source folders of the results: ``channels``, ``models``, ``experiments`` and the
-    package of the experiment itself (a benchmark or a student's package)."""
-    packages = ["channels", "models", "experiments", type(experiment).__module__.split(".")[0]]
-    roots = []
-    for package in dict.fromkeys(packages):
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.submodule_search_locations:
-            roots.append(Path(list(spec.submodule_search_locations)[0]))
-    return roots
-
-
 def code_record(experiment, target: str | None = None) -> dict:
     """What computes the rows: source file hashes, versions, code generation target."""
-    sources = {}
-    for root in code_roots(experiment):
-        for path in sorted(root.rglob("*.py")):
-            if "__pycache__" not in path.parts:
-                name = str(path.relative_to(root.parent))
-                sources[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    versions = {"python": platform.python_version()}
-    for package in ("brian2", "numpy"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = "not installed"
     build = {"target": target or setting("HYPOMAG_TARGET"),
              "vectorize": "1" if flag("HYPOMAG_VECTORIZE") else "0"}
-    return {"sources": sources, "versions": versions, "build": build}
+    return {"sources": source_digests(experiment), "versions": dict(versions()), "build": build}
+
+
+@lru_cache(maxsize=None)
+def versions() -> dict[str, str]:
+    """The Python, Brian2 and numpy versions (installed packages do not change in a run)."""
+    found = {"python": platform.python_version()}
+    for package in ("brian2", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
 
 
 def code_changes(stored: Mapping, now: Mapping) -> list[str]:
