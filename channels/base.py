@@ -237,15 +237,7 @@ class Channel:
                 raise TypeError(f"{cls.__name__} does not define {method}(): {why}")
 
     def __init__(self, **overrides):
-        known = {p.name: p for p in self.parameters}
-        for key, value in overrides.items():
-            if key not in known:
-                raise ValueError(
-                    f"{type(self).__name__}: unknown parameter {key!r}; "
-                    f"allowed: {', '.join(sorted(known))}")
-            expected = known[key].value
-            fail_for_dimension_mismatch(
-                value, expected, f"{type(self).__name__} parameter {key}")
+        checked_overrides(self, overrides)
         self.values: dict[str, Quantity | float] = {
             p.name: overrides.get(p.name, p.value) for p in self.parameters}
 
@@ -339,6 +331,18 @@ class Channel:
     def parameter_rows(cls) -> list[dict[str, str]]:
         """Rows (name, value, unit, meaning, source) for the parameter table."""
         return [p.row() for p in cls.parameters]
+
+
+def checked_overrides(owner, overrides) -> None:
+    """Refuse an override of ``owner`` (a channel or transporter) that names no declared
+    parameter or has the wrong dimensions, in one line."""
+    known = {p.name: p for p in owner.parameters}
+    for key, value in overrides.items():
+        if key not in known:
+            raise ValueError(f"{type(owner).__name__}: unknown parameter {key!r}; "
+                             f"allowed: {', '.join(sorted(known))}")
+        fail_for_dimension_mismatch(value, known[key].value,
+                                    f"{type(owner).__name__} parameter {key}")
 
 
 def as_array(value, unit) -> np.ndarray:

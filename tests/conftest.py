@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+# the helper module of the cluster tests asserts too: pytest explains its failures
+pytest.register_assert_rewrite("cluster_support")
+
 from channels.constants import BODY_TEMPERATURE_K
 
 #: The default environment of the conformance and channel tests (floats in the unit of

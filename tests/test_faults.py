@@ -169,7 +169,7 @@ def test_a_full_disk_before_any_batch_is_stored_leaves_nothing(tmp_path, wide_co
     """Not even one batch fits: one line naming the batch file, no --resume advice, and no
     folder of unfinished batches is left."""
     out = tmp_path / "out"
-    result = limited_run(out, 8, *WIDE)
+    result = limited_run(out, 20, *WIDE)  # code.json (9 kB) fits, a batch (~35 kB) does not
     line = one_error_line(result.stderr)
     assert result.returncode == 1 and "File too large" in line and "rows-" in line
     assert "nothing was kept" in line and "--resume" not in line

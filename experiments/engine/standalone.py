@@ -21,8 +21,9 @@ later process, while nothing the program depends on changes.
   to :data:`~experiments.engine.codegen.ALIAS_CHECKS` alias checks per loop,
   and no guessed branch probabilities, on top of Brian2's ``-O3
   -ffast-math -fno-finite-math-only -march=native``.
-* **Runs** (:class:`Program`): one results folder per run, removed after the
-  outputs are read, so runs of one program may be concurrent. The program
+* **Runs** (:class:`Program`): one results folder per run (in ``/dev/shm``
+  where writable, :func:`scratch_root`), removed after the outputs are read,
+  so runs of one program may be concurrent. The program
   reports its progress on its standard output (a report function compiled
   in), which becomes the batch's progress. An interrupted or failed program
   is an error: a run that did not complete all its time steps never gives
@@ -109,7 +110,16 @@ def program_values(experiment, fixed: Mapping[str, Any]) -> dict[str, str]:
     names = experiment.program_settings
     if names is None:
         names = [k for k in fixed if k not in ("path", "replicates")]
-    return {k: repr(fixed[k]) for k in sorted(names) if k in fixed}
+    return {k: value_text(fixed[k]) for k in sorted(names) if k in fixed}
+
+
+def value_text(value) -> str:
+    """A setting's value as exact text: a quantity as its SI numbers and dimensions
+    (``repr`` of a quantity searches the best unit, which is slow), others as ``repr``."""
+    from brian2 import Quantity
+    if isinstance(value, Quantity):
+        return f"{np.asarray(value).tolist()!r} {value.dim!r}"
+    return repr(value)
 
 
 def build_key(spec: str, n: int, fixed: Mapping[str, Any]) -> str:
@@ -227,8 +237,8 @@ class Program:
             report: Callable | None = None) -> dict[str, np.ndarray]:
         """Run the program with the given inputs; return its outputs (SI arrays)."""
         check_inputs(self.manifest["inputs"], values)
-        (self.folder / "runs").mkdir(exist_ok=True)
-        run_dir = Path(tempfile.mkdtemp(dir=self.folder / "runs"))
+        run_dir = Path(tempfile.mkdtemp(prefix=f"hypomag-run-{self.folder.name}-",
+                                        dir=scratch_root(self.folder)))
         try:
             args = [self.input_file(run_dir, name, v) for name, v in values.items()]
             self.execute(["--results_dir", f"{run_dir}{os.sep}"] + args, report)
@@ -269,6 +279,16 @@ class Program:
         if float(info[1]) < 1.0:
             raise RuntimeError(f"the compiled simulation stopped at {float(info[1]):.0%} "
                                "of its run")
+
+
+def scratch_root(folder: Path) -> Path:
+    """Where a run's input and output files go: the memory-backed ``/dev/shm`` where it
+    is writable (a run writes and removes one file per array), else ``folder/runs``."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    (folder / "runs").mkdir(exist_ok=True)
+    return folder / "runs"
 
 
 def pieces(conditions: Sequence[Mapping[str, Any]], size: int) -> list[list]:
