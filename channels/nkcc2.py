@@ -106,13 +106,13 @@ class NKCC2(Cotransporter):
                   bounds_reason="0 (blocked) to 1e5 pmol/s per mm, far more NaCl than any "
                                 "perfused tubule absorbs (100-250 pmol/min/mm)"),
         Parameter("Km_Na_NKCC2", 20.0 * mM, mM, "luminal Na+ of half-saturation",
-                  f"{PLATA} (isoforms ~7-30 mM) [uncertain]", uncertain=True, **AFFINITY_MM),
+                  f"{PLATA} (isoforms ~7-30 mM)", uncertain=True, **AFFINITY_MM),
         Parameter("Km_K_NKCC2", 1.0 * mM, mM, "luminal K+ of half-saturation",
-                  f"{PLATA} (86Rb+ uptake, ~0.7-2 mM) [uncertain]", uncertain=True,
+                  f"{PLATA} (86Rb+ uptake, ~0.7-2 mM)", uncertain=True,
                   **AFFINITY_MM),
         Parameter("Km_Cl_NKCC2", 15.0 * mM, mM, "luminal Cl- of half-saturation (per site)",
                   f"{PLATA} (isoforms ~10-110 mM); human NKCC2A the least Cl-affine human "
-                  f"isoform ({CAROTA}) [uncertain]", uncertain=True, **AFFINITY_MM),
+                  f"isoform ({CAROTA})", uncertain=True, **AFFINITY_MM),
         Parameter("s_NKCC2", 1.0, 1, "NKCC2 activity relative to normal (loop-diuretic block "
                   "= 1 - s; Bartter type 1: 0)", "1 = normal (scenario knob nkcc2_scale)",
                   **SCALE),

