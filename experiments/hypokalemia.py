@@ -328,7 +328,7 @@ def exact_plasma_k(estimate: Body, exact: Body, mg_i, intake) -> np.ndarray:
     u_low, u_high = exact.urine_k(low, mg_i), exact.urine_k(high, mg_i)
     if not (np.all(u_low <= intake) and np.all(u_high >= intake)):
         return exact.steady_plasma_k(mg_i, intake)
-    return exact.steady_plasma_k(mg_i, intake, low, high, iterations=24)
+    return exact.steady_plasma_k(mg_i, intake, low, high)
 
 
 def gain_rows(estimate: Body, exact: Body, doses, mg_i_patient: float) -> list[dict]:

@@ -309,14 +309,19 @@ class Body:
                 * cell_k_holding(self.p, mg_i))
 
     def steady_plasma_k(self, mg_i, intake_mmol_day=None, low=None, high=None,
-                        iterations: int = 60):
+                        iterations: int = 60, rtol: float = 1e-10):
         """Plasma K (mM) at which renal excretion equals intake, at cytoplasmic Mg ``mg_i``.
 
-        Bisection on log K_p between ``low`` and ``high`` (scalars or arrays;
-        default: the renal table's plasma-K range, or 0.5-12 mM for a kidney
-        without a grid; excretion rises monotonically with K_p through
-        aldosterone and the basolateral K supply); ``iterations`` halvings of
-        the bracket. ValueError if excretion does not cross the intake there.
+        The root of :math:`f(x) = U_K(e^x) - \\text{intake}` in :math:`x = \\log K_p`
+        between ``low`` and ``high`` (scalars or arrays; default: the renal
+        table's plasma-K range, or 0.5-12 mM for a kidney without a grid;
+        excretion rises monotonically with K_p through aldosterone and the
+        basolateral K supply), by the Illinois variant of regula falsi (Dowell
+        & Jarratt 1971, BIT 11:168): the secant point of the bracket, with the
+        value kept at a bracket end halved when that end is kept twice, so the
+        bracket closes from both sides superlinearly. Stops when every bracket
+        is narrower than ``rtol`` (relative) or after ``iterations`` steps.
+        ValueError if excretion does not cross the intake there.
         """
         grid = getattr(self.table, "k_plasma", None)
         low = (0.5 if grid is None else float(grid[0])) if low is None else low
@@ -325,19 +330,15 @@ class Body:
         mg_i, intake, lo, hi = np.broadcast_arrays(np.asarray(mg_i, float),
                                                    np.asarray(intake, float),
                                                    np.asarray(low, float), np.asarray(high, float))
-        lo, hi = lo.copy(), hi.copy()
-        outside = ~((self.urine_k(lo, mg_i) <= intake) & (self.urine_k(hi, mg_i) >= intake))
+        f_lo, f_hi = self.urine_k(lo, mg_i) - intake, self.urine_k(hi, mg_i) - intake
+        outside = ~((f_lo <= 0) & (f_hi >= 0))
         if np.any(outside):
             raise ValueError(f"Body: renal K excretion does not reach the intake "
                              f"{np.ravel(intake)[np.argmax(np.ravel(outside))]:g} mmol/day "
                              f"between plasma K {np.ravel(lo)[0]:g} and {np.ravel(hi)[0]:g} mM: "
                              "no steady plasma K (a kidney that cannot excrete the diet)")
-        for _ in range(iterations):
-            mid = np.sqrt(lo * hi)
-            above = self.urine_k(mid, mg_i) > intake
-            hi = np.where(above, mid, hi)
-            lo = np.where(above, lo, mid)
-        return np.sqrt(lo * hi)
+        return np.exp(_illinois(lambda x: self.urine_k(np.exp(x), mg_i) - intake,
+                                np.log(lo), np.log(hi), f_lo, f_hi, iterations, rtol))
 
 
     # -- integration ----------------------------------------------------------
@@ -479,3 +480,28 @@ def balance_error(result: Mapping[str, np.ndarray], which: str = "k") -> float:
     change = stores - stores[0]
     error = np.abs(intake - urine - change)
     return float(np.max(error / np.maximum(np.abs(intake), 1e-300)))
+
+
+def _illinois(f, lo, hi, f_lo, f_hi, iterations: int, rtol: float) -> np.ndarray:
+    """Roots of an increasing vectorized ``f`` bracketed by ``lo`` (f <= 0) and ``hi``
+    (f >= 0), by the Illinois method (see :meth:`Body.steady_plasma_k`)."""
+    lo, hi, f_lo, f_hi = (np.array(a, float) for a in (lo, hi, f_lo, f_hi))
+    last = np.zeros(lo.shape, int)  # which end moved last: -1 low, +1 high
+    for _ in range(iterations):
+        width = hi - lo
+        if np.all(width <= rtol):
+            break
+        span = f_hi - f_lo
+        x = np.where(span > 0, lo - f_lo * width / np.where(span > 0, span, 1.0), 0.5 * (lo + hi))
+        x = np.clip(x, lo, hi)
+        fx = f(x)
+        up = fx > 0  # the root is below x: x becomes the high end
+        f_lo = np.where(up & (last == 1), 0.5 * f_lo, f_lo)  # high end moved twice
+        f_hi = np.where(~up & (last == -1), 0.5 * f_hi, f_hi)  # low end moved twice
+        lo, f_lo = np.where(up, lo, x), np.where(up, f_lo, fx)
+        hi, f_hi = np.where(up, x, hi), np.where(up, fx, f_hi)
+        last = np.where(up, 1, -1)
+        hit = fx == 0
+        lo, hi = np.where(hit, x, lo), np.where(hit, x, hi)
+    return 0.5 * (lo + hi)
+

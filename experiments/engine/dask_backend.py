@@ -174,7 +174,7 @@ class DaskBackend(SerialBackend):
         except ImportError:
             raise UsageError("--scheduler needs Dask distributed: pip install 'hypomag[cluster]'") from None
         from .errors import shown_value
-        self._own, self._quieted = False, {}
+        self._own, self._quieted, self._gone = False, {}, False
         if isinstance(address, Client):
             self.client = address
             address = getattr(address.scheduler, "address", None) or "(client)"
@@ -230,6 +230,7 @@ class DaskBackend(SerialBackend):
             logger.setLevel(logging.CRITICAL + 1)
 
     def _lost(self, exc: BaseException) -> BackendLost:
+        self._gone = True  # nothing to wait for on close
         reason = type(exc).__name__
         if isinstance(getattr(exc, "reason", None), str):  # FutureCancelledError
             reason += f": {exc.reason}"
@@ -276,8 +277,8 @@ class DaskBackend(SerialBackend):
     def close(self):
         import logging
         try:
-            if self._own:
-                self.client.close(timeout=CONNECT_TIMEOUT)
+            if self._own:  # a lost scheduler cannot answer: one second for the client's own
+                self.client.close(timeout=1 if self._gone else CONNECT_TIMEOUT)
         except Exception:  # a scheduler already gone
             pass
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from functools import lru_cache
 from pathlib import Path
 
 #: File endings that count as source (Python, and the C header of the vectorizing build).
@@ -35,15 +36,21 @@ def file_digest(path: str | Path) -> str:
 def code_roots(experiment) -> list[Path]:
     """Source folders of the results: ``channels``, ``models``, ``experiments`` and the
     package of the experiment itself (a benchmark or a student's package)."""
-    packages = ["channels", "models", "experiments", type(experiment).__module__.split(".")[0]]
+    return list(_package_roots(type(experiment).__module__.split(".")[0]))
+
+
+@lru_cache(maxsize=None)
+def _package_roots(own_package: str) -> tuple[Path, ...]:
+    """The folders (or module file) of the three packages and ``own_package``."""
+    packages = ["channels", "models", "experiments", own_package]
     roots = []
     for package in dict.fromkeys(packages):
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.submodule_search_locations:
-            roots.append(Path(list(spec.submodule_search_locations)[0]))
+            roots.append(Path(os.path.abspath(list(spec.submodule_search_locations)[0])))
         elif spec is not None and spec.origin:  # a single-module experiment
-            roots.append(Path(spec.origin))
-    return roots
+            roots.append(Path(os.path.abspath(spec.origin)))
+    return tuple(roots)
 
 
 def source_digests(experiment) -> dict[str, str]:
@@ -51,9 +58,9 @@ def source_digests(experiment) -> dict[str, str]:
     folder holding the package (``models/neuron.py``)."""
     digests = {}
     for root in code_roots(experiment):
-        base = os.fspath(root.parent)
+        start = len(os.fspath(root.parent)) + len(os.sep)
         for path in sorted(_source_files(os.fspath(root))):
-            digests[os.path.relpath(path, base)] = file_digest(path)
+            digests[path[start:]] = file_digest(path)
     return digests
 
 
