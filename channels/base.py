@@ -250,10 +250,7 @@ class Channel:
     @classmethod
     def parameter(cls, name: str) -> Parameter:
         """Look up one declared parameter by name."""
-        for p in cls.parameters:
-            if p.name == name:
-                return p
-        raise KeyError(name)
+        return declared_parameter(cls.parameters, name)
 
     # -- Brian2 ------------------------------------------------------------
     def equation_text(self) -> str:
@@ -331,6 +328,14 @@ class Channel:
     def parameter_rows(cls) -> list[dict[str, str]]:
         """Rows (name, value, unit, meaning, source) for the parameter table."""
         return [p.row() for p in cls.parameters]
+
+
+def declared_parameter(parameters, name: str) -> Parameter:
+    """The one of ``parameters`` called ``name``; KeyError if none is."""
+    for p in parameters:
+        if p.name == name:
+            return p
+    raise KeyError(name)
 
 
 def checked_overrides(owner, overrides) -> None:

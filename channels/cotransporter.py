@@ -47,7 +47,7 @@ from typing import ClassVar, Mapping
 import numpy as np
 from brian2 import Quantity
 
-from .base import Parameter, checked_overrides
+from .base import Parameter, checked_overrides, declared_parameter
 
 #: Methods a transporter with a ``name`` must define, with what each one gives.
 REQUIRED_TRANSPORTER_METHODS: dict[str, str] = {
@@ -102,10 +102,7 @@ class Cotransporter:
     @classmethod
     def parameter(cls, name: str) -> Parameter:
         """Look up one declared parameter by name."""
-        for p in cls.parameters:
-            if p.name == name:
-                return p
-        raise KeyError(name)
+        return declared_parameter(cls.parameters, name)
 
     def magnitudes(self, params: Mapping[str, object] | None = None) -> dict[str, object]:
         """Every parameter as a float (or per-condition array) in its display unit.

@@ -20,7 +20,9 @@ Columns: ``cause``, ``ph``, ``gfr_l_day``, ``mg_intake_mmol_day``,
 ``urine_ca_mmol_day``, ``ionized_ca_mM``, ``pth_pM``, ``plasma_k_mM``,
 ``frac_pt``, ``frac_tal``, ``frac_dct`` (of the filtered Mg), ``frac_cd``,
 ``tal_v_te_mV``, ``imposed`` (the knobs of the cause that are measured
-adaptations, not mechanisms), ``converged``. The figure is the clinician's:
+adaptations, not mechanisms). A condition without a steady state (the batched
+Newton's relative imbalance above 1e-9) stops the run with one line naming it
+(exit 1), no row written. The figure is the clinician's:
 serum Mg against FE_Mg with the 2 % and 4 % lines, each cause a point.
 
 References: Dutta & Layton 2024 R Soc Open Sci 11:231484 and iScience
@@ -91,9 +93,10 @@ class MgHandling(Experiment):
             batch = self.batch_values(conditions, fixed, ["cause", "ph", "gfr", "mg_intake",
                                                           "cell_exponent"])
             result = self.solve(batch, fixed)
+            named = [{"cause": c, **dict(cond)} for c, cond in zip(batch["cause"], conditions)]
+            check_steady(result["converged"], named, "mg_handling: the Mg and Ca balance")
             return [[{k: _scalar(result[k][i]) for k in OUTPUTS}
-                     | {"imposed": " ".join(CAUSES[c].imposed) or "-",
-                        "converged": bool(result["converged"][i])}]
+                     | {"imposed": " ".join(CAUSES[c].imposed) or "-"}]
                     for i, c in enumerate(batch["cause"])]
         return runner
 
@@ -222,6 +225,18 @@ def _first_rows(table) -> list[int]:
     for i, cause in enumerate(table["cause"]):
         seen.setdefault(cause, i)
     return list(seen.values())
+
+
+def check_steady(converged, conditions, what: str) -> None:
+    """RuntimeError (one line, so exit 1 and no row) naming the first condition without a
+    steady state and how many there are."""
+    bad = np.flatnonzero(~np.asarray(converged, bool))
+    if bad.size:
+        shown = ", ".join(f"{k}={v}" for k, v in dict(conditions[bad[0]]).items()) \
+            or "the run's settings"
+        raise RuntimeError(f"{what}: no steady state at {shown} ({bad.size} of "
+                           f"{len(conditions)} conditions); allowed: settings inside the "
+                           "ranges of the causes, where the balance has a solution")
 
 
 def _scalar(value):

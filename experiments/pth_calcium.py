@@ -39,6 +39,7 @@ from .engine.framework import Experiment
 from .engine.settings import concentration
 from .engine.style import figure
 from .hypokalemia import _number
+from .mg_handling import check_steady
 
 ARMS = ("none", "ca_only", "mg_only", "ca_and_mg")
 CURVE = ("ionized_mg_mM", "mg_i_mM", "ionized_ca_mM", "serum_ca_mM", "pth_pM", "pth_action",
@@ -83,11 +84,11 @@ class PthCalcium(Experiment):
             progress.phase("solving the Ca balance at each serum Mg")
             body = MineralBody(Kidney({}, n=len(conditions)), MineralParameters())
             curve = body.calcium_steady_state(serum)
+            check_steady(curve["converged"], conditions, "pth_calcium: the Ca balance at held Mg")
             if "repletion" not in state:
                 progress.phase("integrating deficiency and repletion")
                 state["repletion"] = self.repletion(fixed)
-            rows = [[{**{k: float(curve[k][i]) for k in CURVE},
-                      "converged": bool(curve["converged"][i])}] for i in range(len(conditions))]
+            rows = [[{k: float(curve[k][i]) for k in CURVE}] for i in range(len(conditions))]
             rows[0] += state["repletion"]
             return rows
         return runner
@@ -110,6 +111,10 @@ class PthCalcium(Experiment):
         series = body.simulate(last, fixed["days"], dt_day=DT_DAY, record_every_day=RECORD_DAY,
                                iv_ca=lambda t: ca * (t < fixed["ca_days"]),
                                iv_mg=lambda t: mg * (t < fixed["mg_days"]))
+        broken = [k for k in SERIES if not np.all(np.isfinite(series[k]))]
+        if broken:
+            raise RuntimeError(f"pth_calcium: the repletion time course of {broken[0]} is not "
+                               "finite; allowed: doses and days where the body stays physical")
         return [{"_table": "repletion", "_once": True, "arm": arm, "t_day": float(t),
                  **{k: float(series[k][i, a]) for k in SERIES}}
                 for a, arm in enumerate(ARMS) for i, t in enumerate(series["t_day"])]

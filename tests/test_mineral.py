@@ -230,3 +230,22 @@ def test_pth_is_biphasic_in_held_serum_mg():
     assert all(s["converged"])
     assert pth[0] < 1.5 < pth[1] and pth[1] >= 0.9 * pth[2] and pth[3] < pth[1]
     assert s["ionized_ca_mM"][0] < 1.0 < s["ionized_ca_mM"][2]
+
+
+def test_a_balance_without_steady_state_is_refused(tmp_path):
+    """No Mg in the diet: no steady serum Mg exists. One error line naming the condition,
+    exit 1, nothing written (never a table of unconverged rows)."""
+    import contextlib
+    import io
+
+    from experiments.cli import main
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["run", "mg_handling", "--quick", "--no-show", "--set", "mg_intake=0",
+                       "--set", "cause=healthy", "--out", str(tmp_path / "out")])
+    lines = [line for line in err.getvalue().splitlines() if line.startswith("hypomag")]
+    assert status == 1 and len(lines) == 1, err.getvalue()
+    assert "no steady state at cause=healthy" in lines[0]
+    assert not list((tmp_path / "out").glob("*.csv"))
