@@ -1,12 +1,15 @@
 """``hypokalemia``: K+ in Mg deficiency over days: renal wasting and cells that stay K-depleted.
 
-A whole-body K and Mg balance (:class:`models.body.Body`) whose kidney is the
-collecting-duct model (:class:`models.collecting_duct.CollectingDuct`,
+A whole-body K, Mg and Ca balance (:class:`models.body.Body`) whose kidney is
+the collecting-duct model for K (:class:`models.collecting_duct.CollectingDuct`,
 tabulated once over plasma K x cytoplasmic Mg, with aldosterone following
-plasma K). The default patient takes a thiazide: more distal Na+ delivery
-(``enac_scale``, ``flow``) and secondary aldosteronism (``aldosterone``), with
-serum Mg 0.45 mM (``serum_mg``). Four treatment scenarios (``scenario``) start
-on ``start_day``: ``untreated``, ``k_only`` (``k_supplement``), ``mg_only``
+plasma K) and the nephron for Mg and Ca (:class:`models.nephron.Kidney`
+inside :class:`models.mineral.MineralBody`). The patient is a ``cause`` of Mg
+deficiency (:data:`models.causes.CAUSES`; default ``gitelman``): its kidney,
+gut and collecting duct (aldosterone, ENaC activity, flow) are the cause's,
+so the patient's serum Mg, FE_Mg and cell Mg emerge from the cause instead of
+being imposed. Four treatment scenarios (``scenario``) start on
+``start_day``: ``untreated``, ``k_only`` (``k_supplement``), ``mg_only``
 (loading dose ``mg_load`` for ``mg_load_days``, then ``mg_supplement``) and
 ``k_and_mg``; ``k_supplement`` and ``mg_supplement`` are sweepable.
 
@@ -33,8 +36,8 @@ Columns: ``scenario``, ``k_supplement_mmol_day``, ``mg_supplement_mmol_day``,
 ``k_intake_mmol_day``, ``k_icf_mM``, ``urine_mg_mmol_day``. Side tables:
 ``hypokalemia_renal.csv`` (the collecting-duct table: ``k_plasma_mM``,
 ``mg_i_mM``, ``aldosterone``, ``j_k_pmol_min_mm``), ``hypokalemia_balance.csv``
-(per condition: final values, calibrated ``length_mm``, relative K and Mg
-balance errors) and ``hypokalemia_gain.csv`` (per K dose: steady plasma-K
+(per condition: the untreated serum Mg and clinical FE_Mg, final values,
+calibrated ``length_mm``, relative K and Mg balance errors) and ``hypokalemia_gain.csv`` (per K dose: steady plasma-K
 gain at the patient's and at normal cytoplasmic Mg, their ratio, and the
 relative gains).
 
@@ -51,8 +54,10 @@ from brian2 import mM
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
 from models.body import (INTRACELLULAR_MG, SCENARIOS, Body, BodyParameters,
-                         RenalTable, aldosterone_at, balance_error, mg_i_equilibrium,
-                         scenario_doses)
+                         RenalTable, aldosterone_at, balance_error, scenario_doses)
+from models.causes import CAUSES, DUCT_KNOBS, duct_knobs, mineral_body
+from models.mineral import MineralParameters
+from models.nephron import clinical_fe_mg
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .engine import progress
@@ -83,7 +88,7 @@ def _number(name, default, meaning, source, minimum=0.0, maximum=1000.0, quick=N
 
 def body_settings() -> tuple[Setting, ...]:
     """Whole-body settings (shared with ``hypomagnesemia`` and ``sensitivity``)."""
-    d = BodyParameters()
+    d, m = BodyParameters(), MineralParameters()
     return (
         _number("k_diet", d.k_diet_mmol_day, "absorbed dietary K+ (mmol/day); the duct length is "
                 "calibrated so that the reference person excretes it at k_p0, so it sets the "
@@ -107,15 +112,14 @@ def body_settings() -> tuple[Setting, ...]:
                 "chosen so that the default patient's muscle K is ~5 % low; Mg depletion lowered "
                 "muscle K by up to 11 % in rats and K did not restore it (Wester & Dyckner 1981; "
                 "Dorup et al. 1993 J Intern Med 233:117) [uncertain]", maximum=100.0),
-        _number("tau_mg", d.tau_mg_day, "lag of cytoplasmic behind serum Mg (days)",
+        _number("tau_mg", m.tau_mg_day, "lag of cytoplasmic behind serum Mg (days)",
                 "cell stores refill days after serum normalises (Agus 1999 JASN 10:1616; "
                 "Martin et al. 2009 JASN 20:2291) [uncertain]", exclusive=True, maximum=100.0),
-        _number("beta_mg", d.beta_mg, "cell total / free Mg2+",
+        _number("beta_mg", m.beta_mg, "cell total / free Mg2+",
                 "cell total Mg ~10 mM, free ~0.5 mM [uncertain]", exclusive=True, maximum=1000.0),
-        _number("n_mg_renal", d.n_mg_renal, "exponent of urinary Mg vs serum Mg",
-                "derived: FE_Mg 3-4 % normally, 1-2 % in extrarenal deficiency (docs/reference.md "
-                "section 5)", maximum=20.0),
-        _number("cell_exponent", d.cell_exponent, "cytoplasmic free Mg ~ serum Mg^gamma",
+        _number("mg_intake", m.mg_intake_mmol_day, "dietary Mg (mmol/day) before the cause's "
+                "change", "US intake 12.5-15 mmol/day (IOM 1997)", maximum=200.0),
+        _number("cell_exponent", m.cell_exponent, "cytoplasmic free Mg ~ serum Mg^gamma",
                 "derived: red-cell free Mg 146 vs 178 uM (-18 %) in hypomagnesemic patients "
                 "(J Am Coll Nutr 1989 8:580) at serum Mg about 0.55 mM gives 0.46; muscle free Mg "
                 "barely follows serum Mg (J Lab Clin Med 1996 127:207) [uncertain, 0.3-1]",
@@ -167,8 +171,8 @@ def single_valued(values, names, experiment: str, swept: str) -> None:
 
 
 def check_patient(values) -> None:
-    """UsageError for a patient whose luminal K or serum Mg is 0, or who is treated too late."""
-    for name in ("k_lumen", "serum_mg"):
+    """UsageError for a patient whose luminal K is 0, or who is treated too late."""
+    for name in ("k_lumen",):
         bad = [v for v in values[name] if v <= 0]
         if bad:
             raise UsageError(f"--set {name}={float(bad[0] / mM):g}: must be > 0 mM; "
@@ -185,12 +189,30 @@ def check_patient(values) -> None:
 
 
 def body_parameters(fixed) -> BodyParameters:
-    """BodyParameters from the run's settings."""
+    """BodyParameters (the K side) from the run's settings."""
     return BodyParameters(k_diet_mmol_day=fixed["k_diet"], aldo_slope_per_mM=fixed["aldo_slope"],
                           k_p0_mM=fixed["k_p0"], beta_k=fixed["beta_k"], tau_k_day=fixed["tau_k"],
-                          k_pump_mg_mM=fixed["k_pump_mg"], tau_mg_day=fixed["tau_mg"],
-                          beta_mg=fixed["beta_mg"], n_mg_renal=fixed["n_mg_renal"],
-                          cell_exponent=fixed["cell_exponent"])
+                          k_pump_mg_mM=fixed["k_pump_mg"])
+
+
+def mineral_parameters(fixed) -> MineralParameters:
+    """MineralParameters (the Mg side) from the run's settings."""
+    return MineralParameters(tau_mg_day=fixed["tau_mg"], beta_mg=fixed["beta_mg"],
+                             cell_exponent=fixed["cell_exponent"],
+                             mg_intake_mmol_day=fixed["mg_intake"])
+
+
+def with_cause(fixed) -> dict:
+    """The run's settings with the collecting duct of its ``cause`` (aldosterone, ENaC,
+    flow), where the settings do not give them (a sensitivity variant may)."""
+    return {**duct_knobs(fixed["cause"]), **fixed}
+
+
+def cause_setting(default: str) -> Setting:
+    """The ``cause`` of the patient's Mg deficiency (one of :data:`models.causes.CAUSES`)."""
+    return Setting("cause", (default,), None, "cause of the patient's Mg deficiency: its "
+                   "kidney, gut and collecting duct (models.causes)", "models.causes.CAUSES",
+                   choices=tuple(CAUSES))
 
 
 class PatientKidney:
@@ -288,18 +310,15 @@ class PatientKidney:
 TABLE_K_PLASMA_MM = (1.5, 7.0)
 
 
-def table_mg_span(params, serum_values) -> tuple[float, float]:
-    """Cytoplasmic Mg range (mM) of the renal table for patients at these serum Mg values.
+def table_mg_span(mg_i_values) -> tuple[float, float]:
+    """Cytoplasmic Mg range (mM) of the renal table for patients at these cytoplasmic Mg.
 
-    From half the lowest patient's cytoplasmic Mg (at most 0.02 mM) to the
-    cytoplasmic Mg of twice the highest of their serum Mg and normal (at least
-    1.2 mM), which covers any repletion.
+    From half the lowest (at most 0.02 mM) to twice the highest of theirs and
+    normal (at least 1.2 mM), which covers any repletion.
     """
-    params = params if isinstance(params, (list, tuple)) else [params] * len(serum_values)
-    low = min(float(mg_i_equilibrium(p, s)) for p, s in zip(params, serum_values))
-    high = max(float(mg_i_equilibrium(p, 2 * max(s, p.mg_s0_mM)))
-               for p, s in zip(params, serum_values))
-    return min(0.02, 0.5 * low), max(1.2, high)
+    mg_i = np.asarray(mg_i_values, float)
+    return min(0.02, 0.5 * float(mg_i.min())), max(1.2, 2 * max(float(mg_i.max()),
+                                                               INTRACELLULAR_MG))
 
 
 def check_body(body: Body, result, what: str) -> None:
@@ -341,7 +360,7 @@ def gain_rows(estimate: Body, exact: Body, doses, mg_i_patient: float) -> list[d
     doses = doses[doses > 0]
     if not doses.size:
         return []
-    mg_normal = float(mg_i_equilibrium(exact.p, exact.p.mg_s0_mM))
+    mg_normal = INTRACELLULAR_MG
     diet = exact.p.k_diet_mmol_day
     intake = np.concatenate([[diet], diet + doses] * 2)
     mg = np.repeat([mg_i_patient, mg_normal], doses.size + 1)
@@ -355,6 +374,38 @@ def gain_rows(estimate: Body, exact: Body, doses, mg_i_patient: float) -> list[d
              "relative_gain_deficient": float(gain[0, i] / plasma[0, 0]),
              "relative_gain_replete": float(gain[1, i] / plasma[1, 0])}
             for i, dose in enumerate(doses)]
+
+
+def stack_parameters(params: list[BodyParameters], layer: np.ndarray) -> BodyParameters:
+    """BodyParameters whose every field holds the value of each unit's variant."""
+    return _stacked(BodyParameters, params, layer)
+
+
+def stack_minerals(params: list[MineralParameters]) -> MineralParameters:
+    """MineralParameters whose every field holds the value of each variant."""
+    return _stacked(MineralParameters, params, np.arange(len(params)))
+
+
+def _stacked(record, params, layer):
+    """A ``record`` dataclass of arrays: field values of ``params``, taken by ``layer``."""
+    return record(**{name: np.array([getattr(p, name) for p in params], float)[layer]
+                     for name in record.__dataclass_fields__})
+
+
+def cause_ducts(experiment, fixed, causes) -> tuple[PatientKidney, np.ndarray]:
+    """The collecting ducts of the causes named in ``causes`` (one variant of the run's
+    settings per distinct aldosterone, ENaC and flow) and each cause's variant."""
+    keys = sorted({tuple(duct_knobs(c).values()) for c in causes})
+    layer = np.array([keys.index(tuple(duct_knobs(c).values())) for c in causes])
+    variants = [{**fixed, **dict(zip(DUCT_KNOBS, key))} for key in keys]
+    return PatientKidney(experiment, variants), layer
+
+
+def cause_plasma_k(duct: PatientKidney, layer, mg_i) -> np.ndarray:
+    """Steady plasma K (mM) at cytoplasmic Mg ``mg_i`` of each unit's duct variant
+    (exact duct solves, aldosterone following plasma K)."""
+    params = stack_parameters(duct.params, layer)
+    return Body(duct.secretion(layer), params, duct.reference_j()[layer]).steady_plasma_k(mg_i)
 
 
 class Hypokalemia(Experiment):
@@ -376,9 +427,7 @@ class Hypokalemia(Experiment):
         _number("mg_supplement", 5.0, "retained Mg maintenance supplement (mmol/day)",
                 "oral Mg maintenance, with the cause of the deficiency persisting [uncertain]",
                 column=True, column_unit="mmol_day"),
-        concentration("serum_mg", (0.45,), "serum total Mg of the untreated Mg-deficient patient",
-                      "a thiazide-treated patient with hypomagnesemia: < 0.7 mM, symptoms "
-                      "usually < 0.5 mM (docs/reference.md section 2)", column=False, maximum=5.0),
+        cause_setting("gitelman"),
         _number("mg_load", 20.0, "retained Mg during the loading days (mmol/day)",
                 "IV MgSO4 ~8-12 g (32-48 mmol) per day at first, about half retained "
                 "(Agus 1999 JASN 10:1616; Martin et al. 2009 JASN 20:2291) [uncertain]"),
@@ -391,7 +440,7 @@ class Hypokalemia(Experiment):
         _number("body_dt", 0.01, "integration step (RK4) of the body model (days)",
                 "numerical choice: fastest time constant ~0.03 day (K shift between ECF and "
                 "cells)", exclusive=True, maximum=0.05),
-    ) + patient_settings() + body_settings()
+    ) + tuple(s for s in patient_settings() if s.name not in DUCT_KNOBS) + body_settings()
 
     def validate(self, values):
         check_patient(values)
@@ -402,49 +451,55 @@ class Hypokalemia(Experiment):
 
     def build(self, n, fixed):
         state = {}
+        patient = with_cause(fixed)
 
         def runner(conditions):
             if "table" not in state:
-                kidney = PatientKidney(self, fixed)
+                progress.phase("tabulating the patient's distal tubules")
+                state["mineral"] = mineral_body([fixed["cause"]], mineral_parameters(fixed))
+                state["start"] = Body(mineral=state["mineral"]).untreated()
+                kidney = PatientKidney(self, patient)
                 progress.phase("solving the renal table")
                 state["table"], state["rows"] = kidney.table(
-                    fixed["table_points"], *table_mg_span(kidney.params[0],
-                                                          [float(fixed["serum_mg"] / mM)]))
+                    fixed["table_points"], *table_mg_span(state["start"]["mg_i_mM"]))
                 state["kidney"], state["reference"] = kidney, float(kidney.reference_j()[0])
-            params = body_parameters(fixed)
-            body = Body(state["table"], params, state["reference"])
+            params, units = body_parameters(fixed), np.zeros(len(conditions), int)
+            mineral, start = state["mineral"].select(units), take_units(state["start"], units)
+            body = Body(state["table"], params, state["reference"], mineral)
             exact = Body(state["kidney"], params, state["reference"])
             batch = self.batch_values(conditions, fixed,
                                       ["scenario", "k_supplement", "mg_supplement"])
             k_supp, mg_supp, mg_load = scenario_doses(batch["scenario"], batch["k_supplement"],
                                                       batch["mg_supplement"], fixed["mg_load"])
-            serum_mg_mM = float(fixed["serum_mg"] / mM)
             progress.phase("integrating the body balance")
-            result = body.simulate(np.full(len(conditions), serum_mg_mM), k_supp, mg_supp,
-                                   fixed["start_day"], fixed["days"], dt_day=fixed["body_dt"],
-                                   mg_load=mg_load, mg_load_days=fixed["mg_load_days"])
+            result = body.simulate(k_supp, mg_supp, fixed["start_day"], fixed["days"],
+                                   dt_day=fixed["body_dt"], mg_load=mg_load,
+                                   mg_load_days=fixed["mg_load_days"], start=start)
             check_body(body, result, self.name)
-            mg_i_patient = float(mg_i_equilibrium(body.p, serum_mg_mM))
+            mg_i_patient = float(state["start"]["mg_i_mM"][0])
             progress.phase("solving steady plasma K")
             once = state["rows"] + gain_rows(body, exact, batch["k_supplement"], mg_i_patient)
-            out = []
-            for k in range(len(conditions)):
-                rows = [{"t_day": float(t), **{c: float(result[c][i, k]) for c in self.columns[4:]}}
-                        for i, t in enumerate(result["t_day"])]
-                rows.append({"_table": "balance", "length_mm": float(body.length_mm),
-                             "final_plasma_k_mM": float(result["plasma_k_mM"][-1, k]),
-                             "initial_plasma_k_mM": float(result["plasma_k_mM"][0, k]),
-                             "final_k_icf_mM": float(result["k_icf_mM"][-1, k]),
-                             "final_serum_mg_mM": float(result["serum_mg_mM"][-1, k]),
-                             "final_mg_i_mM": float(result["mg_i_mM"][-1, k]),
-                             "k_balance_error": balance_error(_column(result, k), "k"),
-                             "mg_balance_error": balance_error(_column(result, k), "mg"),
-                             "table_clamped": int(body.table.clamped)})
-                if k == 0:
-                    rows += once
-                out.append(rows)
-            return out
+            return [self.condition_rows(result, k, body, state["start"]) + (once if k == 0 else [])
+                    for k in range(len(conditions))]
         return runner
+
+    def condition_rows(self, result, k, body, start) -> list[dict]:
+        """The time course of treatment ``k`` and its row of the ``balance`` side table."""
+        rows = [{"t_day": float(t), **{c: float(result[c][i, k]) for c in self.columns[4:]}}
+                for i, t in enumerate(result["t_day"])]
+        untreated_fe = clinical_fe_mg(start["urine_mg_mmol_day"], start["serum_mg_mM"])
+        rows.append({"_table": "balance", "length_mm": float(body.length_mm),
+                     "untreated_serum_mg_mM": float(start["serum_mg_mM"][0]),
+                     "untreated_fe_mg_pct": float(untreated_fe[0]),
+                     "final_plasma_k_mM": float(result["plasma_k_mM"][-1, k]),
+                     "initial_plasma_k_mM": float(result["plasma_k_mM"][0, k]),
+                     "final_k_icf_mM": float(result["k_icf_mM"][-1, k]),
+                     "final_serum_mg_mM": float(result["serum_mg_mM"][-1, k]),
+                     "final_mg_i_mM": float(result["mg_i_mM"][-1, k]),
+                     "k_balance_error": balance_error(_column(result, k), "k"),
+                     "mg_balance_error": balance_error(_column(result, k), "mg"),
+                     "table_clamped": int(body.table.clamped)})
+        return rows
 
     def plot(self, tables):
         table = tables["main"]
@@ -486,6 +541,12 @@ class Hypokalemia(Experiment):
         ax_u.set(xlabel="time (days)", ylabel="cell K$^+$ (mM)",
                  title="cell K$^+$: refilled only with Mg")
         return fig
+
+
+def take_units(state, index) -> dict:
+    """A steady state (arrays per unit) with unit ``k`` taken from ``index[k]``."""
+    return {key: np.take(value, index) if np.ndim(value) else value
+            for key, value in state.items()}
 
 
 def _column(result, k):

@@ -1,161 +1,172 @@
-"""``hypomagnesemia``: one serum Mg, three consequences: brain, kidney and plasma K.
+"""``hypomagnesemia``: one cause, three consequences: brain, kidney and plasma K.
 
-For each serum total Mg (``serum_mg``, 0.2-1.2 mM) the documented mapping
-:func:`models.body.mg_compartments` gives the Mg2+ each tissue sees:
-interstitial/CSF ionized Mg (0.82 mM at a normal serum 0.85 mM; Brewer et
-al. 2001), plasma ionized Mg (0.58 mM) and cytoplasmic free Mg (0.5 mM),
-each scaling with serum Mg to the power ``csf_exponent`` (1 by default) and
-``cell_exponent`` (0.5; both uncertain). Then, in one runner:
+For each cause of Mg deficiency (``cause``, :data:`models.causes.CAUSES`) the
+whole-body Mg and Ca balance (:func:`models.causes.mineral_body`: the cause's
+nephron, gut and the PTH axis, at steady state) gives the patient's serum
+total, ionized, CSF and cytoplasmic free Mg and FE_Mg; no serum Mg is
+imposed. CSF Mg is regulated (Brewer et al. 2001): CSF = 0.82 mM (plasma
+ionized / 0.58 mM)^k, ``csf_exponent`` k 0.15 (uncertain, 0-0.3; 1, a CSF
+proportional to plasma, is outside what Brewer measured). Then, in one runner:
 
 * the neuron: the ``excitability`` experiment's model and protocols run with
   Mg_o = CSF Mg (its runner is reused, not copied): firing rate under a
   fixed Poisson drive, EPSP and synaptic threshold;
-* the kidney: the collecting duct's steady-state K+ secretion at cytoplasmic
-  Mg and plasma K ``k_plasma`` (:class:`models.collecting_duct.CollectingDuct`,
-  a person without a diuretic: the ``k_secretion`` baseline);
+* the kidney: the cause's collecting duct (its aldosterone, ENaC activity and
+  flow, :func:`models.causes.duct_knobs`) secreting K+ at cytoplasmic Mg and
+  plasma K ``k_plasma`` (:class:`models.collecting_duct.CollectingDuct`);
 * the body: the steady-state plasma K at which renal excretion balances the
   diet (:class:`models.body.Body`, excretion from exact collecting-duct
   solves, aldosterone following plasma K).
 
-Columns: ``serum_mg_mM``, ``seed``, ``csf_mg_mM``, ``plasma_ionized_mg_mM``,
-``mg_i_mM``, ``rate_hz``, ``epsp_mV``, ``threshold_inputs`` (and the other
-excitability columns), ``j_k_pmol_min_mm``, ``plasma_k_mM``. The figure
-marks the clinical thresholds: hypomagnesemia < 0.7 mM, symptoms < 0.5 mM,
-hypokalemia < 3.5 mM.
+So one command follows a Gitelman patient from NCC loss to FE_Mg,
+hypokalemia and the neuron's firing; ``mg_intake`` moves every cause along
+its own serum Mg axis.
+
+Columns: ``cause``, ``mg_intake_mmol_day``, ``seed``, ``serum_mg_mM``,
+``ionized_mg_mM``, ``csf_mg_mM``, ``mg_i_mM``, ``fe_mg_pct``, ``rate_hz``,
+``epsp_mV``, ``threshold_inputs`` (and the other excitability columns),
+``j_k_pmol_min_mm``, ``plasma_k_mM``. The figure plots them against serum
+Mg, one point per cause, and marks the clinical thresholds: hypomagnesemia
+< 0.7 mM, symptoms < 0.5 mM, hypokalemia < 3.5 mM.
 
 References: Brewer et al. 2001 Clin Neuropharmacol 24:341; Huang & Kuo 2007
 JASN 18:2649; Jahr & Stevens 1990 J Neurosci 10:3178.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from brian2 import mM
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from models.body import Body, mg_compartments
+from models import calciotropic as ct
+from models.causes import CAUSES, mineral_body
+from models.mineral import MineralParameters
+from models.nephron import clinical_fe_mg
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .excitability import Excitability
+from .engine import progress
 from .engine.framework import Experiment
-from .hypokalemia import (HYPOKALEMIA_MM, REFERENCE, body_parameters, body_settings,
-                          PatientKidney, patient_settings, single_valued)
+from .hypokalemia import (HYPOKALEMIA_MM, REFERENCE, _number, body_settings, cause_ducts,
+                          cause_plasma_k, patient_settings, single_valued)
 from .k_secretion import check_positive, check_tubule
+from .mg_handling import check_steady
 from .engine.settings import Setting, concentration
-from .engine.style import SYMPTOMATIC_MM, figure, marked, mean_sem, shade_mg_ranges
+from .engine.style import SYMPTOMATIC_MM, figure, shade_mg_ranges
 
 #: Settings taken over from ``excitability`` (all but its Mg sweep).
 NEURON_SETTINGS = tuple(s for s in Excitability.settings if s.name != "mg_o")
+#: The patient's own collecting duct comes from the cause.
+CAUSE_DUCT = ("aldosterone", "enac_scale", "flow")
+#: What the Mg balance gives each condition (columns).
+MG_COLUMNS = ("serum_mg_mM", "ionized_mg_mM", "csf_mg_mM", "mg_i_mM", "fe_mg_pct")
 
 
 class Hypomagnesemia(Experiment):
-    """Serum Mg mapped to brain, kidney and plasma K: firing, K+ secretion, plasma K."""
+    """Causes of Mg deficiency mapped to brain, kidney and plasma K."""
 
     name = "hypomagnesemia"
     order = 70
-    title = "Hypomagnesemia: neuronal firing, renal K+ secretion and plasma K against serum Mg"
+    title = "Hypomagnesemia: from its cause to neuronal firing, renal K+ secretion and plasma K"
     stochastic = True
     default_replicates = Excitability.default_replicates
     batch_size = Excitability.batch_size
     channel_classes = (ENaC, ApicalROMK, Kir45, PrincipalCell)
-    columns = ("serum_mg_mM", "seed", "csf_mg_mM", "plasma_ionized_mg_mM", "mg_i_mM", "rate_hz",
-               "threshold_inputs", "j_k_pmol_min_mm", "plasma_k_mM")
+    columns = ("cause", "mg_intake_mmol_day", "seed") + MG_COLUMNS + (
+        "rate_hz", "threshold_inputs", "j_k_pmol_min_mm", "plasma_k_mM")
     settings = (
-        concentration("serum_mg", tuple(np.round(np.linspace(0.2, 1.2, 11), 6)),
-                      "serum total Mg", "0.2-1.2 mM: severe hypomagnesemia to mild "
-                      "hypermagnesemia (normal 0.70-1.10, docs/reference.md section 2)",
-                      quick=(0.2, 0.45, 0.7, 0.95, 1.2), maximum=10.0),
-        Setting("csf_exponent", (1.0,), None, "CSF/interstitial Mg ~ serum Mg^gamma",
-                "proportional by default; CSF Mg is regulated (Brewer et al. 2001), so < 1 is "
-                "plausible [uncertain]", minimum=0.0, maximum=5.0),
+        Setting("cause", tuple(CAUSES), None, "cause of Mg deficiency (models.causes)",
+                "models.causes.CAUSES", choices=tuple(CAUSES), column=True,
+                quick=("healthy", "low_intake", "gitelman", "fhhnc")),
+        _number("mg_intake", MineralParameters().mg_intake_mmol_day, "dietary Mg (mmol/day) "
+                "before the cause's change", "US intake 12.5-15 mmol/day (IOM 1997)",
+                maximum=200.0, column=True, column_unit="mmol_day"),
+        _number("csf_exponent", ct.DEFAULT.csf_exponent, "k of CSF Mg = 0.82 mM (plasma "
+                "ionized / 0.58 mM)^k", "CSF Mg is regulated: IV Mg raised it 6.6 % at +53 % "
+                "plasma (Brewer et al. 2001) [uncertain, 0-0.3]", maximum=0.3),
         concentration("k_plasma", (4.0,), "plasma K at which K+ secretion is reported",
                       "normal serum K 3.5-5.0 mM (docs/reference.md section 5)", column=False),
-    ) + NEURON_SETTINGS + tuple(s for s in body_settings() if s.name != "table_points") + \
-        patient_settings(
-        REFERENCE, "a person without a diuretic: the k_secretion baseline")
+    ) + NEURON_SETTINGS + tuple(s for s in body_settings()
+                                if s.name not in ("table_points", "mg_intake")) + tuple(
+        s for s in patient_settings(REFERENCE, "replaced by the cause's")
+        if s.name not in CAUSE_DUCT)
 
     def validate(self, values):
-        check_positive(values, ("serum_mg", "k_plasma", "k_lumen"))
+        check_positive(values, ("k_plasma", "k_lumen"))
         check_tubule(values)
         Excitability.validate(self, values)
         neuron = {s.name for s in NEURON_SETTINGS}
         single_valued(values, [n for n in type(self).all_settings()
-                               if n not in neuron and n not in ("serum_mg", "replicates")],
-                      self.name, "serum_mg or a neuron setting")
+                               if n not in neuron and n not in ("cause", "mg_intake",
+                                                                "replicates")],
+                      self.name, "cause, mg_intake or a neuron setting")
 
     def build(self, n, fixed):
         neuron = Excitability().build(n, fixed)
-        body_params = body_parameters(fixed)
-        state = {}
 
         def runner(conditions):
-            serum = np.asarray(self.batch_values(conditions, fixed, ["serum_mg"])["serum_mg"] / mM)
-            mg = mg_compartments(serum, csf_exponent=fixed["csf_exponent"],
-                                 cell_exponent=fixed["cell_exponent"])
-            neuron_rows = neuron([{**c, "mg_o": float(x) * mM}
-                                  for c, x in zip(conditions, mg["csf_mM"])])
-            if "kidney" not in state:
-                state["kidney"] = PatientKidney(self, fixed)
-                state["reference"] = float(state["kidney"].reference_j()[0])
-            kidney = state["kidney"].solve(float(fixed["k_plasma"] / mM), mg["intracellular_mM"])
-            body = Body(state["kidney"], body_params, state["reference"])
-            plasma_k = body.steady_plasma_k(mg["intracellular_mM"])
-            out = []
-            for k in range(len(conditions)):
-                row = {"csf_mg_mM": float(mg["csf_mM"][k]),
-                       "plasma_ionized_mg_mM": float(mg["plasma_ionized_mM"][k]),
-                       "mg_i_mM": float(mg["intracellular_mM"][k]),
-                       **neuron_rows[k][0],
-                       "j_k_pmol_min_mm": float(kidney["j_k_pmol_min_mm"][k]),
-                       "v_apical_mV": float(kidney["v_apical_mV"][k]),
-                       "plasma_k_mM": float(plasma_k[k])}
-                out.append([row])
-            return out
+            batch = self.batch_values(conditions, fixed, ["cause", "mg_intake"])
+            progress.phase("solving each cause's Mg and Ca balance")
+            mg = self.mg_state(batch, conditions, fixed)
+            neuron_rows = neuron([{**c, "mg_o": x * mM} for c, x in
+                                  zip(conditions, mg["csf_mg_mM"])])
+            progress.phase("solving the collecting ducts")
+            duct, layer = cause_ducts(self, fixed, batch["cause"])
+            j_k = duct.solve(float(fixed["k_plasma"] / mM), mg["mg_i_mM"],
+                             variant=layer)["j_k_pmol_min_mm"]
+            plasma_k = cause_plasma_k(duct, layer, mg["mg_i_mM"])
+            return [[{**{c: float(mg[c][k]) for c in MG_COLUMNS}, **neuron_rows[k][0],
+                      "j_k_pmol_min_mm": float(j_k[k]), "plasma_k_mM": float(plasma_k[k])}]
+                    for k in range(len(conditions))]
         return runner
+
+    @staticmethod
+    def mg_state(batch, conditions, fixed) -> dict:
+        """The Mg balance of each condition (solved once per distinct cause and intake)."""
+        keys = list(zip(batch["cause"], np.asarray(batch["mg_intake"], float)))
+        unique = list(dict.fromkeys(keys))
+        params = MineralParameters(cell_exponent=fixed["cell_exponent"],
+                                   mg_intake_mmol_day=np.array([u[1] for u in unique]))
+        body = mineral_body([u[0] for u in unique], params)
+        body.ct = dataclasses.replace(body.ct, csf_exponent=fixed["csf_exponent"])
+        state = body.steady_state()
+        check_steady(state["converged"], [{"cause": c, "mg_intake": i} for c, i in unique],
+                     "hypomagnesemia: the Mg and Ca balance")
+        state["fe_mg_pct"] = clinical_fe_mg(state["urine_mg_mmol_day"], state["serum_mg_mM"])
+        index = np.array([unique.index(k) for k in keys])
+        return {c: np.asarray(state[c], float)[index] for c in MG_COLUMNS}
 
     def plot(self, tables):
         table = tables["main"]
         fig, axes = figure(1, 3, width=3.6)
-        serum_of = table["serum_mg_mM"]
-        serum = mean_sem(serum_of, serum_of)[0]  # sorted distinct values, in one pass
-
-        def stats(column):
-            _, mean, err = mean_sem(serum_of, table[column])
-            return mean, err
-
         panels = (("rate_hz", "firing rate (Hz)", "neuron (Mg$_o$ = CSF Mg)"),
                   ("j_k_pmol_min_mm", "K$^+$ secretion (pmol/min/mm)",
                    "principal cell (Mg$_i$), plasma K 4 mM"),
                   ("plasma_k_mM", "steady-state plasma K$^+$ (mM)", "body K balance"))
+        groups = sorted(set(zip(table["cause"], table["mg_intake_mmol_day"])))
         for index, (ax, (column, label, title)) in enumerate(zip(axes[0], panels)):
             shade_mg_ranges(ax, label=index == 0)
             ax.axvline(SYMPTOMATIC_MM, color="tab:red", lw=0.8, ls=":",
                        label="symptoms (< 0.5 mM)" if index == 0 else None)
-            mean, err = stats(column)
-            ax.errorbar(serum, mean, yerr=err, marker=marked(len(serum)), ms=3,
-                        capsize=2 if marked(len(serum)) else 0, color="k")
-            ax.set(xlabel="serum total Mg (mM)", ylabel=label, title=title,
-                   xlim=(min(serum.min(), 0.15), max(serum.max(), 1.25)))
+            for cause, intake in groups:
+                part = table.where(cause=cause, mg_intake_mmol_day=intake)
+                values = np.asarray(part[column], float)
+                error = values.std(ddof=1) / np.sqrt(values.size) if values.size > 1 else 0.0
+                serum = float(part["serum_mg_mM"][0])
+                ax.errorbar(serum, values.mean(), yerr=error, marker="o", ms=3, capsize=2,
+                            color="k")
+                name = cause if len({g[1] for g in groups}) == 1 else f"{cause} {intake:g}"
+                ax.annotate(name, (serum, values.mean()), fontsize=6, xytext=(3, 2),
+                            textcoords="offset points")
+            ax.set(xlabel="serum total Mg (mM)", ylabel=label, title=title)
         axes[0][2].axhline(HYPOKALEMIA_MM, color="tab:red", lw=0.8, ls="--",
                            label="hypokalemia (< 3.5 mM)")
-        axes[0][2].legend(loc="lower right")
-        axes[0][0].legend(loc="center right")
-        for ax, column, name in ((axes[0][0], "csf_mg_mM", "CSF Mg (mM)"),
-                                 (axes[0][1], "mg_i_mM", "cytoplasmic Mg (mM)")):
-            scale = mg_scale(table, column)
-            if scale is not None:
-                top = ax.secondary_xaxis("top", functions=(lambda s, f=scale: s * f,
-                                                           lambda c, f=scale: c / f))
-                top.set_xlabel(name, fontsize=7)
+        axes[0][2].legend(loc="center right", fontsize=6)
+        axes[0][0].legend(loc="best", fontsize=6)
         return fig
-
-
-def mg_scale(table, column) -> float | None:
-    """Constant ratio of a compartment's Mg to serum Mg, or None if the mapping is not linear."""
-    ratio = table[column] / table["serum_mg_mM"]
-    if not len(ratio) or np.ptp(ratio) > 1e-6 * np.median(ratio):
-        return None
-    return float(np.median(ratio))
 
 
 if __name__ == "__main__":

@@ -31,33 +31,28 @@ References: Dutta & Layton 2024 R Soc Open Sci 11:231484 and iScience
 """
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from models import calciotropic as ct
-from models.body import Body, BodyParameters
-from models.causes import CAUSES, HEALTHY
-from models.mineral import MineralBody, MineralParameters
-from models.nephron import KNOBS, Kidney, clinical_fe_mg
+from models.causes import CAUSES, DUCT_KNOBS, mineral_body
+from models.mineral import MineralParameters
+from models.nephron import clinical_fe_mg
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .engine import progress
 from .engine.framework import Experiment
 from .engine.settings import Setting
 from .engine.style import figure
-from .hypokalemia import (REFERENCE, PatientKidney, _number, body_parameters, body_settings,
+from .hypokalemia import (REFERENCE, _number, body_settings, cause_ducts, cause_plasma_k,
                           patient_settings)
 from .k_secretion import check_tubule
-from .sensitivity import stack_parameters
 from .validation.report import check, holds, value_at, within
 
 #: FE_Mg cut-offs of hypomagnesemia (%): below 2 extrarenal, above 4 renal (docs/reference.md).
 FE_EXTRARENAL, FE_RENAL = 2.0, 4.0
 #: The collecting-duct knobs a cause sets (not settings of this experiment).
-DUCT_KNOBS = ("aldosterone", "enac_scale", "flow")
 OUTPUTS = ("serum_mg_mM", "ionized_mg_mM", "csf_mg_mM", "mg_i_mM", "fe_mg_pct",
            "urine_mg_mmol_day", "urine_ca_mmol_day", "ionized_ca_mM", "pth_pM", "plasma_k_mM",
            "frac_pt", "frac_tal", "frac_dct", "frac_cd", "tal_v_te_mV")
@@ -81,7 +76,7 @@ class MgHandling(Experiment):
         _number("mg_intake", 12.0, "dietary Mg (mmol/day) before the cause's change",
                 "US intake 12.5-15 mmol/day (IOM 1997)", maximum=200.0, column=True,
                 column_unit="mmol_day"),
-    ) + tuple(s for s in body_settings() if s.name not in ("table_points", "n_mg_renal")) + \
+    ) + tuple(s for s in body_settings() if s.name not in ("table_points", "mg_intake")) + \
         tuple(s for s in patient_settings(REFERENCE, "replaced by the cause's")
               if s.name not in DUCT_KNOBS)
 
@@ -102,42 +97,25 @@ class MgHandling(Experiment):
 
     def solve(self, batch, fixed) -> dict:
         """The steady state of every condition of a batch (arrays)."""
-        causes = [CAUSES[c].values() for c in batch["cause"]]
-        knob = {k: np.array([c[k] for c in causes], float) for k in (*KNOBS, "pt_volume_fraction")
-                if k in HEALTHY}
         gfr = np.asarray(batch["gfr"], float)
         progress.phase("tabulating the distal convoluted tubules")
-        kidney = Kidney(knob, values={"gfr_l_day": gfr}, n=len(causes))
         params = MineralParameters(ph=np.asarray(batch["ph"], float),
                                    cell_exponent=np.asarray(batch["cell_exponent"], float),
                                    mg_intake_mmol_day=np.asarray(batch["mg_intake"], float))
-        physiology = dataclasses.replace(ct.DEFAULT, ppi_transcellular_scale=np.array(
-            [c["ppi_scale"] for c in causes]))
-        body = MineralBody(kidney, params, physiology,
-                           diarrhea_l_day=np.array([c["diarrhea_l_day"] for c in causes]),
-                           mg_intake_scale=np.array([c["mg_intake_scale"] for c in causes]))
+        body = mineral_body(batch["cause"], params, gfr_l_day=gfr)
+        kidney = body.kidney
         progress.phase("solving the Mg and Ca balance")
         state = body.steady_state()
         segments = kidney.segments(state["ultrafiltrable_mg_mM"], state["ionized_mg_mM"],
                                    state["ultrafiltrable_ca_mM"], state["ionized_ca_mM"],
                                    state["pth_action"])
         progress.phase("solving steady plasma K")
-        plasma_k = self.plasma_k(fixed, causes, state["mg_i_mM"])
+        duct, layer = cause_ducts(self, fixed, batch["cause"])
+        plasma_k = cause_plasma_k(duct, layer, state["mg_i_mM"])
         return {**state, "fe_mg_pct": clinical_fe_mg(state["urine_mg_mmol_day"],
                                                      state["serum_mg_mM"], gfr),
                 "plasma_k_mM": plasma_k, "tal_v_te_mV": segments["tal_v_te_mV"],
                 **{f"frac_{s}": segments[f"frac_{s}_mg"] for s in ("pt", "tal", "dct", "cd")}}
-
-    def plasma_k(self, fixed, causes, mg_i) -> np.ndarray:
-        """Steady plasma K (mM) of each condition: its cause's collecting duct at its Mg_i."""
-        keys = sorted({tuple(c[k] for k in DUCT_KNOBS) for c in causes})
-        variants = [{**fixed, **dict(zip(DUCT_KNOBS, key)),
-                     "n_mg_renal": BodyParameters().n_mg_renal} for key in keys]
-        layer = np.array([keys.index(tuple(c[k] for k in DUCT_KNOBS)) for c in causes])
-        duct = PatientKidney(self, variants)
-        params = stack_parameters([body_parameters(v) for v in variants], layer)
-        body = Body(duct.secretion(layer), params, duct.reference_j()[layer])
-        return body.steady_plasma_k(mg_i)
 
     def plot(self, tables):
         from matplotlib.ticker import ScalarFormatter

@@ -31,11 +31,11 @@ in :data:`PLAUSIBLE`.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import mM
 
 from channels.enac import ENaC
 from channels.kir_basolateral import Kir45
-from models.body import Body, BodyParameters, mg_i_equilibrium
+from models.body import INTRACELLULAR_MG, Body
+from models.causes import DUCT_KNOBS, mineral_body
 from models.principal_cell import ApicalROMK, PrincipalCell
 
 from .engine import progress
@@ -44,7 +44,8 @@ from .engine.settings import Setting
 from .k_secretion import check_tubule
 from .engine.style import figure
 from .hypokalemia import (Hypokalemia, PatientKidney, check_body, check_patient,
-                          exact_plasma_k, single_valued, table_mg_span)
+                          exact_plasma_k, mineral_parameters, single_valued, stack_minerals,
+                          stack_parameters, table_mg_span, take_units, with_cause)
 
 #: Plausible range (low, high, in the setting's unit) of each uncertain parameter, with why.
 PLAUSIBLE = {
@@ -65,12 +66,15 @@ PLAUSIBLE = {
     "nROMK_aldo": (0.25, 1.0, "apical K conductance unchanged at 1 day, 2-fold after 4 days"),
     "npump_aldo": (0.25, 1.0, "pump activity -52 % after adrenalectomy"),
     "Km_Mg_pump": (0.0, 0.2, "Mg-ATP dependence of the principal-cell pump: none to strong"),
-    "aldosterone": (1.2, 2.0, "thiazides raise aldosterone (SMD 0.3; +66 % chlorothiazide)"),
-    "enac_scale": (1.0, 2.0, "extra distal Na+ delivery of a thiazide: none to twice"),
-    "flow": (3.0, 10.0, "distal flow of a rat nephron (nl/min)"),
+    "aldosterone": (1.2, 3.0, "secondary aldosteronism of the salt-wasting causes (thiazides "
+                              "+66 %; Gitelman and Bartter higher) [the cause's value replaced]"),
+    "enac_scale": (1.0, 2.0, "extra distal Na+ delivery of a salt-wasting cause: none to twice "
+                             "[the cause's value replaced]"),
+    "flow": (3.0, 10.0, "distal flow of a rat nephron (nl/min) [the cause's value replaced]"),
     "k_lumen": (2.0, 10.0, "K+ delivered to the collecting duct (early distal 1-2 mM, more "
                            "after the connecting tubule)"),
-    "serum_mg": (0.3, 0.6, "hypomagnesemia of a thiazide patient"),
+    "mg_intake": (6.0, 18.0, "dietary Mg half to 1.5 times the US intake (IOM 1997): how deep "
+                             "the cause's deficiency goes"),
     "aldo_slope": (0.5, 1.5, "Maddah & Hallow 2022: 0.951 per mM; 0.5 re-implemented"),
     "cell_exponent": (0.3, 1.0, "red-cell free Mg -18 % in hypomagnesemia to proportional"),
     "k_pump_mg": (0.03, 0.3, "muscle K -3 % to -20 % in Mg deficiency (Dorup)"),
@@ -93,13 +97,6 @@ NOT_TAKEN = ("scenario", "k_supplement", "mg_supplement")
 MG_MAINTENANCE = 5.0
 
 
-def stack_parameters(params: list[BodyParameters], layer: np.ndarray) -> BodyParameters:
-    """BodyParameters whose every field holds the value of each unit's variant."""
-    fields = BodyParameters.__dataclass_fields__
-    return BodyParameters(**{name: np.array([getattr(p, name) for p in params], float)[layer]
-                             for name in fields})
-
-
 class Sensitivity(Experiment):
     """Headline K-wasting results at both ends of each uncertain parameter's plausible range."""
 
@@ -112,7 +109,7 @@ class Sensitivity(Experiment):
         Setting("parameter", tuple(PLAUSIBLE), None, "the uncertain parameter set to an end of "
                 "its plausible range", "sensitivity.PLAUSIBLE", choices=tuple(PLAUSIBLE),
                 quick=("Kd0_ROMK", "rho_ROMK", "Kr_ROMK", "aldo_slope", "cell_exponent",
-                       "serum_mg", "aldosterone", "flow"), column=True),
+                       "mg_intake", "aldosterone", "flow"), column=True),
         Setting("end", ENDS, None, "end of the plausible range", "sensitivity.PLAUSIBLE",
                 choices=ENDS, column=True),
         Setting("dose", (40.0,), None, "K+ supplement whose steady gain is compared (mmol/day)",
@@ -129,6 +126,8 @@ class Sensitivity(Experiment):
     def variant(self, fixed, parameter: str, end: str):
         """The run's settings with ``parameter`` at ``end`` of its plausible range."""
         value = PLAUSIBLE[parameter][ENDS.index(end)]
+        if parameter in DUCT_KNOBS:  # a knob of the cause, not a setting: plain numbers
+            return {**fixed, parameter: value}, value, "nl/min" if parameter == "flow" else ""
         setting = self.setting(parameter)
         return {**fixed, parameter: setting.quantities((value,))[0]}, value, setting.unit_name
 
@@ -137,7 +136,7 @@ class Sensitivity(Experiment):
             batch = self.batch_values(conditions, fixed, ["parameter", "end"])
             chosen = [self.variant(fixed, name, end)
                       for name, end in zip(batch["parameter"], batch["end"])]
-            variants = [fixed] + [v[0] for v in chosen]
+            variants = [with_cause(fixed)] + [with_cause(v[0]) for v in chosen]
             results = self.results(variants)
             central = {"_table": "central", "_once": True,
                        **{key: float(results[key][0]) for key in RESULTS}}
@@ -160,12 +159,15 @@ class Sensitivity(Experiment):
         k_p0 = np.array([p.k_p0_mM for p in params])
         pair = kidney.solve(np.repeat(k_p0, 2), np.tile([0.1, 1.0], count),
                             variant=np.repeat(every, 2))["j_k_pmol_min_mm"].reshape(count, 2)
-        table, _ = kidney.table(first["table_points"], *table_mg_span(
-            params, [float(v["serum_mg"] / mM) for v in variants]))
+        progress.phase("solving the patients' Mg balance")
+        # one cause, so one kidney; each variant its own body parameters
+        mineral = mineral_body([first["cause"]]).select(np.zeros(count, int))
+        mineral.p = stack_minerals([mineral_parameters(v) for v in variants])
+        start = Body(mineral=mineral).untreated()
+        table, _ = kidney.table(first["table_points"], *table_mg_span(start["mg_i_mM"]))
         reference = kidney.reference_j()
-        serum = np.array([float(v["serum_mg"] / mM) for v in variants])
-        mg_patient = np.array([float(mg_i_equilibrium(p, s)) for p, s in zip(params, serum)])
-        mg_normal = np.array([float(mg_i_equilibrium(p, p.mg_s0_mM)) for p in params])
+        mg_patient = start["mg_i_mM"]
+        mg_normal = np.full(count, INTRACELLULAR_MG)
         progress.phase("solving steady plasma K")
         dose = float(first["dose"])
         layer = np.repeat(every, 4)
@@ -178,13 +180,15 @@ class Sensitivity(Experiment):
         plasma = exact_plasma_k(estimate, exact, mg, intake).reshape(count, 4)
         progress.phase("integrating the body balance")
         layer2 = np.repeat(every, 2)
-        body = Body(_layered(table, layer2), stack_parameters(params, layer2), reference[layer2])
+        body = Body(_layered(table, layer2), stack_parameters(params, layer2), reference[layer2],
+                    mineral.select(layer2))
         k_supp = np.tile([dose, dose], count)
         with_mg = np.tile([0.0, 1.0], count)
         mg_supp = with_mg * MG_MAINTENANCE
-        series = body.simulate(serum[layer2], k_supp, mg_supp, first["start_day"], first["days"],
+        series = body.simulate(k_supp, mg_supp, first["start_day"], first["days"],
                                dt_day=first["body_dt"], mg_load=with_mg * first["mg_load"],
-                               mg_load_days=first["mg_load_days"])
+                               mg_load_days=first["mg_load_days"],
+                               start=take_units(start, layer2))
         check_body(body, series, self.name)
         end_k = series["plasma_k_mM"][-1].reshape(count, 2)
         end_icf = series["k_icf_mM"][-1].reshape(count, 2)

@@ -42,25 +42,18 @@ pump: in Mg deficiency muscle holds less K at a given plasma K, and a K
 supplement does not restore it until Mg is given (Wester & Dyckner 1981;
 Dørup et al. 1993).
 
-Mg2+:
-
-.. math::
-
-    V_{ecf} \\frac{dMg_s}{dt} = A_{Mg} + S_{Mg}(t) - U_{Mg} - J_{Mg}, \\qquad
-    U_{Mg} = U_{Mg0} (Mg_s/Mg_{s0})^{n_{Mg}}
-
-    J_{Mg} = V_{icf}\\, \\beta_{Mg} \\frac{dMg_i}{dt}, \\qquad
-    \\frac{dMg_i}{dt} = \\frac{Mg_i^{eq}(Mg_s) - Mg_i}{\\tau_{Mg}}
-
-:math:`Mg_i^{eq}` is :func:`mg_compartments` (intracellular free Mg 0.5 mM at
-serum 0.85 mM, scaling as serum Mg to the power ``cell_exponent``);
-:math:`\\tau_{Mg}` (days) is the lag of intracellular behind serum Mg (serum
-normalises before cell stores are refilled: Agus 1999; Martin, González &
-Slatopolsky 2009).
+Mg2+ (and Ca2+): the patient's :class:`models.mineral.MineralBody`, integrated
+with the K pools: serum, cell and bone Mg, serum Ca, bone Ca and calcitriol,
+the kidney of the patient's cause (:class:`models.nephron.Kidney`), the gut
+and the PTH axis. Its cytoplasmic free Mg :math:`Mg_c` is the :math:`Mg_i`
+of the collecting duct and of the cells' K holding :math:`h`; a retained Mg
+supplement is its intravenous dose :math:`S_{Mg}(t)`. The untreated patient
+starts at the mineral steady state of the cause (serum Mg emerges from the
+cause: no serum Mg is imposed), K at the steady plasma K of that cell Mg.
 
 The integration is fixed-step RK4 in numpy, vectorised over scenarios: the
-renal flux is an interpolated table, the state has five variables per
-scenario and the step is hours. RK4 preserves linear invariants, so the
+renal K flux is an interpolated table, the state has four K rows and the
+mineral model's twelve per scenario, and the step is hours. RK4 preserves linear invariants, so the
 balances (intake = excretion + change in stores) close to rounding error;
 cumulative intake and excretion are integrated alongside to show it.
 
@@ -84,10 +77,6 @@ muscle of patients receiving diuretic treatment. J Intern Med 233:117-123.
 Agus ZS (1999) Hypomagnesemia. J Am Soc Nephrol 10:1616-1622.
 Martin KJ, González EA, Slatopolsky E (2009) Clinical consequences and
 management of hypomagnesemia. J Am Soc Nephrol 20:2291-2295.
-Brewer RP, Parra A, Borel CO, Hopkins MB, Reynolds JD (2001) Intravenous
-magnesium sulfate does not increase ventricular CSF ionized magnesium
-concentration of patients with intracranial hypertension. Clin Neuropharmacol
-24:341-345.
 """
 from __future__ import annotations
 
@@ -98,32 +87,11 @@ import numpy as np
 
 from . import register
 
-#: Normal serum total Mg (mM): middle of 0.70-1.10 (docs/reference.md section 2).
-SERUM_MG_NORMAL = 0.85
-#: Normal plasma ionized and CSF ionized Mg (mM), Brewer et al. 2001 (docs/reference.md section 2).
-PLASMA_IONIZED_MG = 0.58
-CSF_IONIZED_MG = 0.82
 #: Normal cytoplasmic free Mg (mM), docs/reference.md section 2 [uncertain].
 INTRACELLULAR_MG = 0.5
 #: pmol/min per mm -> mmol/day per mm.
 PMOL_MIN_TO_MMOL_DAY = 1e-9 * 1440.0
 SCENARIOS = ("untreated", "k_only", "mg_only", "k_and_mg")
-
-
-def mg_compartments(serum_mM, csf_exponent: float = 1.0, cell_exponent: float = 1.0) -> dict:
-    """Free Mg2+ of plasma, CSF/interstitium and cytoplasm for a serum total Mg (mM).
-
-    Each compartment scales as a power of serum Mg relative to normal,
-    :math:`c = c_{normal} (Mg_s / 0.85\\ \\mathrm{mM})^{\\gamma}`: plasma ionized
-    0.58 mM, CSF ionized 0.82 mM (Brewer et al. 2001), cytoplasmic free 0.5 mM
-    (docs/reference.md section 2). The exponents are uncertain; 1 (proportional) by
-    default. CSF Mg is actively regulated (Brewer 2001: intravenous Mg barely
-    raised it), so ``csf_exponent`` < 1 is plausible.
-    """
-    ratio = np.asarray(serum_mM, float) / SERUM_MG_NORMAL
-    return {"plasma_ionized_mM": PLASMA_IONIZED_MG * ratio,
-            "csf_mM": CSF_IONIZED_MG * ratio ** csf_exponent,
-            "intracellular_mM": INTRACELLULAR_MG * ratio ** cell_exponent}
 
 
 @dataclass
@@ -199,16 +167,11 @@ class BodyParameters:
     k_diet_mmol_day: float = 80.0  # absorbed dietary K (intake ~90, ~10 % in stool)
     aldo_slope_per_mM: float = 0.95  # d ln(aldosterone)/d K_p (Maddah & Hallow 2022) [uncertain]
     k_pump_mg_mM: float = 0.1      # Mg_i of half-maximal cell K holding (Mg-ATP) [uncertain]
-    mg_s0_mM: float = SERUM_MG_NORMAL  # normal serum total Mg
-    u_mg0_mmol_day: float = 4.0    # urinary Mg at normal serum Mg (~100 mg/day)
-    n_mg_renal: float = 3.0        # U_Mg ~ Mg_s^n: FE 3-4 % normal, 1-2 % in extrarenal deficit
-    beta_mg: float = 20.0          # cell total / free Mg (total ~10 mM, free 0.5) [uncertain]
-    tau_mg_day: float = 3.0        # lag of cytoplasmic behind serum Mg, days [uncertain]
-    cell_exponent: float = 0.5     # Mg_i ~ Mg_s^gamma (mg_compartments) [uncertain]
 
 
-#: The balance equations :meth:`Body.simulate` integrates (numpy RK4; t in days). Units
-#: after the colon; ``J_K_duct`` is the collecting duct's K+ secretion (:class:`RenalTable`).
+#: The K balance equations :meth:`Body.simulate` integrates (numpy RK4; t in days), with
+#: those of :class:`models.mineral.MineralBody` for Mg and Ca. Units after the colon;
+#: ``J_K_duct`` is the collecting duct's K+ secretion (:class:`RenalTable`).
 EQUATIONS = """\
 dN_e/dt = D_K + S_K(t) - U_K - J_shift : mmol/day
 dN_i/dt = J_shift : mmol/day
@@ -218,20 +181,7 @@ A = A_0 * exp(s_A * (K_p - K_p0)) : 1
 J_shift = V_icf / tau_K * (K_i_eq - N_i / V_icf) : mmol/day
 K_i_eq = K_i0 * (K_p / K_p0)**beta_K * h : mM
 h = Mg_i / (Mg_i + K_pump) * (Mg_i0 + K_pump) / Mg_i0 : 1
-dMg_s/dt = (A_Mg + S_Mg(t) - U_Mg - J_Mg) / V_ecf : mM/day
-U_Mg = U_Mg0 * (Mg_s / Mg_s0)**n_Mg : mmol/day
-J_Mg = V_icf * beta_Mg * dMg_i/dt : mmol/day
-dMg_i/dt = (Mg_i_eq(Mg_s) - Mg_i) / tau_Mg : mM/day"""
-
-
-def mg_renal(p: BodyParameters, mg_s):
-    """Urinary Mg (mmol/day) at serum Mg ``mg_s`` (mM)."""
-    return p.u_mg0_mmol_day * (np.asarray(mg_s, float) / p.mg_s0_mM) ** p.n_mg_renal
-
-
-def mg_i_equilibrium(p: BodyParameters, mg_s):
-    """Cytoplasmic free Mg (mM) in equilibrium with serum Mg ``mg_s``."""
-    return mg_compartments(mg_s, cell_exponent=p.cell_exponent)["intracellular_mM"]
+Mg_i = Mg_c : mM  (cytoplasmic free Mg of models.mineral.MineralBody)"""
 
 
 #: Range of aldosterone relative to normal: adrenal insufficiency to primary aldosteronism.
@@ -257,7 +207,7 @@ def cell_k_holding(p: BodyParameters, mg_i):
 
 @register
 class Body:
-    """Whole-body K and Mg balance for several scenarios at once (numpy RK4).
+    """Whole-body K, Mg and Ca balance for several scenarios at once (numpy RK4).
 
     Parameters
     ----------
@@ -266,11 +216,14 @@ class Body:
         compute fluxes and to simulate; without it the model only describes
         itself (:meth:`equations`).
     params : BodyParameters
-        Whole-body parameters.
+        Whole-body K parameters.
     reference_j : float, optional
         Secretion (pmol/min/mm) of the Mg-replete reference person at K_p0
         (baseline collecting-duct conditions); default: the table at K_p0
         and normal cytoplasmic Mg.
+    mineral : models.mineral.MineralBody, optional
+        The patient's Mg and Ca balance, one unit per scenario (needed by
+        :meth:`simulate`).
 
     Notes
     -----
@@ -280,11 +233,12 @@ class Body:
     """
 
     def __init__(self, table: RenalTable | None = None,
-                 params: BodyParameters = BodyParameters(), reference_j: float | None = None):
-        self.table, self.p = table, params
+                 params: BodyParameters = BodyParameters(), reference_j: float | None = None,
+                 mineral=None):
+        self.table, self.p, self.mineral = table, params, mineral
         self.length_mm = None
         if table is not None:
-            j0 = np.asarray(table(params.k_p0_mM, mg_i_equilibrium(params, params.mg_s0_mM))
+            j0 = np.asarray(table(params.k_p0_mM, INTRACELLULAR_MG)
                             if reference_j is None else reference_j, float)
             if not np.all(j0 > 0):
                 raise ValueError(f"Body: reference K secretion {j0!r} pmol/min/mm must be > 0")
@@ -342,117 +296,125 @@ class Body:
 
 
     # -- integration ----------------------------------------------------------
-    def simulate(self, serum_mg_start, k_supplement, mg_supplement, start_day: float,
-                 days: float, dt_day: float = 0.01, record_every_day: float = 0.25,
-                 mg_load=0.0, mg_load_days: float = 0.0) -> dict:
+    def simulate(self, k_supplement, mg_supplement, start_day: float, days: float,
+                 dt_day: float = 0.01, record_every_day: float = 0.25, mg_load=0.0,
+                 mg_load_days: float = 0.0, start: Mapping[str, np.ndarray] | None = None) -> dict:
         """Integrate every scenario from the untreated steady state.
 
         Parameters
         ----------
-        serum_mg_start : array
-            Serum Mg (mM) of the untreated steady state; the absorbed Mg intake
-            that holds it there is derived (:func:`mg_renal`).
         k_supplement, mg_supplement : array
             K and (retained) Mg maintenance supplement (mmol/day) given from
-            ``start_day`` on (the Mg maintenance after the loading days).
+            ``start_day`` on (the Mg maintenance after the loading days); one
+            value per unit of :attr:`mineral`, or one for all.
         mg_load, mg_load_days : array, float
             Retained Mg loading dose (mmol/day) given instead of the maintenance
             dose during the first ``mg_load_days`` days of treatment.
         start_day, days : float
             Start of treatment and end of the simulation (days).
+        start : mapping, optional
+            The mineral steady state to start from (default: :meth:`untreated`).
 
         Returns
         -------
         dict
             ``t_day`` (records) and per-scenario arrays (records x scenarios):
             ``plasma_k_mM``, ``k_icf_mM``, ``serum_mg_mM``, ``mg_i_mM``,
-            ``urine_k_mmol_day``, ``urine_mg_mmol_day``, ``k_intake_cum_mmol``,
-            ``k_urine_cum_mmol``, ``k_stores_mmol``, ``mg_intake_cum_mmol``,
-            ``mg_urine_cum_mmol``, ``mg_stores_mmol``.
+            ``serum_ca_mM``, ``urine_k_mmol_day``, ``urine_mg_mmol_day``,
+            ``k_intake_cum_mmol``, ``k_urine_cum_mmol``, ``k_stores_mmol``,
+            ``mg_intake_cum_mmol``, ``mg_urine_cum_mmol``, ``mg_stores_mmol``.
         """
-        p = self.p
-        mg_s0 = np.asarray(serum_mg_start, float)
-        k_supp = np.asarray(k_supplement, float) * np.ones_like(mg_s0)
-        mg_supp = np.asarray(mg_supplement, float) * np.ones_like(mg_s0)
-        mg_loading = np.asarray(mg_load, float) * np.ones_like(mg_s0)
-        load_end = int(round((start_day + mg_load_days) / dt_day))
-        mg_absorbed = mg_renal(p, mg_s0)
-        y = self._untreated_state(mg_s0)
+        if self.mineral is None:
+            raise ValueError("Body.simulate needs the patient's mineral balance (mineral=...)")
+        y = self._untreated_state(self.untreated() if start is None else start)
+        n = y.shape[1]
+        k_supp, mg_supp, mg_loading = (np.broadcast_to(np.asarray(x, float), (n,))
+                                       for x in (k_supplement, mg_supplement, mg_load))
         steps = int(round(days / dt_day))
         every = max(1, int(round(record_every_day / dt_day)))
         start_step = int(round(start_day / dt_day))
+        load_end = int(round((start_day + mg_load_days) / dt_day))
         records = [(0.0, y.copy())]
         # a body that cannot balance K runs plasma K below 0 (NaN from there on); the
         # caller judges the result (no numpy warnings on the way)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            self._integrate(y, records, steps, every, start_step, load_end, dt_day, k_supp,
-                            mg_supp, mg_loading, mg_absorbed)
+            for step in range(steps):
+                treated = step >= start_step
+                k_in = self.p.k_diet_mmol_day + (k_supp if treated else 0.0)
+                mg_iv = mg_loading if start_step <= step < load_end else \
+                    mg_supp if treated else np.zeros(n)
+                y = self._rk4_step(y, step * dt_day, dt_day, k_in, mg_iv)
+                if (step + 1) % every == 0:
+                    records.append(((step + 1) * dt_day, y.copy()))
             t = np.array([r[0] for r in records])
             return self._outputs(t, np.array([r[1] for r in records]), k_supp, start_day)
 
-    def _integrate(self, y, records, steps, every, start_step, load_end, dt_day, k_supp,
-                   mg_supp, mg_loading, mg_absorbed) -> None:
-        """The RK4 loop of :meth:`simulate`; appends (t, state) to ``records``."""
-        p = self.p
-        for step in range(steps):
-            treated = step >= start_step
-            loading = start_step <= step < load_end
-            k_in = p.k_diet_mmol_day + (k_supp if treated else 0.0)
-            mg_in = mg_absorbed + (mg_loading if loading else mg_supp if treated else 0.0)
-            y = self._rk4_step(y, dt_day, k_in, mg_in)
-            if (step + 1) % every == 0:
-                records.append(((step + 1) * dt_day, y.copy()))
+    def untreated(self) -> dict:
+        """The patient's untreated mineral steady state; RuntimeError (one line) if a unit
+        has none."""
+        state = self.mineral.steady_state()
+        if not np.all(state["converged"]):
+            raise RuntimeError("Body: the patient's Mg and Ca balance has no steady state "
+                               f"(relative imbalance {np.nanmax(state['residual']):.2g})")
+        return state
 
-    def _untreated_state(self, mg_s0: np.ndarray) -> np.ndarray:
-        """State at the untreated steady state: N_e, N_i, Mg_s, Mg_i and four cumulative
-        amounts (K intake, K urine, Mg intake, Mg urine; zero)."""
+    def _untreated_state(self, start: Mapping[str, np.ndarray]) -> np.ndarray:
+        """State rows at the untreated steady state: N_e, N_i, cumulative K intake and
+        urine (zero), then the mineral rows of :data:`models.mineral.STATE`."""
         p = self.p
-        mg_i0 = mg_i_equilibrium(p, mg_s0)
-        k_p0 = self.steady_plasma_k(mg_i0)
-        return np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0, mg_i0), mg_s0,
-                         mg_i0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0, 0 * mg_s0])
+        mg_c = np.asarray(start["mg_i_mM"], float)
+        zero = 0 * mg_c
+        k_p0 = self.steady_plasma_k(mg_c)
+        mineral = [start["serum_mg_mM"], mg_c, start["bone_mg_mmol"], start["serum_ca_mM"],
+                   start["bone_ca_mmol"], start["calcitriol"]] + [zero] * 6
+        return np.array([p.v_ecf_l * k_p0, p.v_icf_l * self.k_icf_equilibrium(k_p0, mg_c),
+                         zero, zero] + [np.asarray(x, float) + zero for x in mineral])
 
-    def _rates(self, y: np.ndarray, k_in, mg_in) -> np.ndarray:
-        """Time derivatives of the state (per day) at K intake ``k_in``, Mg intake ``mg_in``."""
+    def _rates(self, y: np.ndarray, t: float, k_in, mg_iv) -> np.ndarray:
+        """Time derivatives of the state (per day) at K intake ``k_in`` and retained Mg
+        ``mg_iv`` (mmol/day)."""
         p = self.p
-        n_e, n_i, mg_s, mg_i = y[0], y[1], y[2], y[3]
-        k_p = n_e / p.v_ecf_l
+        k_p, mg_i = y[0] / p.v_ecf_l, y[5]
         u_k = self.urine_k(k_p, mg_i)
-        shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p, mg_i) - n_i / p.v_icf_l)
-        dmg_i = (mg_i_equilibrium(p, mg_s) - mg_i) / p.tau_mg_day
-        u_mg = mg_renal(p, mg_s)
-        dmg_s = (mg_in - u_mg - p.v_icf_l * p.beta_mg * dmg_i) / p.v_ecf_l
-        return np.array([k_in - u_k - shift, shift, dmg_s, dmg_i,
-                         k_in * np.ones_like(k_p), u_k, mg_in * np.ones_like(k_p), u_mg])
+        shift = p.v_icf_l / p.tau_k_day * (self.k_icf_equilibrium(k_p, mg_i) - y[1] / p.v_icf_l)
+        zero = np.zeros_like(k_p)
+        mineral = self.mineral._rates(y[4:], t, (lambda _: mg_iv, lambda _: zero,
+                                                 lambda _: zero))
+        return np.concatenate([np.array([k_in - u_k - shift, shift, k_in + zero, u_k]),
+                               mineral])
 
-    def _rk4_step(self, y: np.ndarray, dt_day: float, k_in, mg_in) -> np.ndarray:
-        """One classical Runge-Kutta step of :meth:`_rates`."""
-        k1 = self._rates(y, k_in, mg_in)
-        k2 = self._rates(y + 0.5 * dt_day * k1, k_in, mg_in)
-        k3 = self._rates(y + 0.5 * dt_day * k2, k_in, mg_in)
-        k4 = self._rates(y + dt_day * k3, k_in, mg_in)
+    def _rk4_step(self, y: np.ndarray, t: float, dt_day: float, k_in, mg_iv) -> np.ndarray:
+        """One classical Runge-Kutta step of :meth:`_rates` (doses constant over the step)."""
+        k1 = self._rates(y, t, k_in, mg_iv)
+        k2 = self._rates(y + 0.5 * dt_day * k1, t + 0.5 * dt_day, k_in, mg_iv)
+        k3 = self._rates(y + 0.5 * dt_day * k2, t + 0.5 * dt_day, k_in, mg_iv)
+        k4 = self._rates(y + dt_day * k3, t + dt_day, k_in, mg_iv)
         return y + dt_day / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
 
     def _outputs(self, t: np.ndarray, s: np.ndarray, k_supp, start_day: float) -> dict:
         """The recorded states (records x state x scenarios) as named arrays."""
-        p = self.p
-        k_p = s[:, 0] / p.v_ecf_l
+        p, m = self.p, self.mineral.p
+        k_p, mg = s[:, 0] / p.v_ecf_l, s[:, 4:]
         treated = (t >= start_day - 1e-12)[:, None]
+        urine_mg = np.array([self.mineral.fluxes(*row[:6])["urine"]["urine_mg_mmol_day"]
+                             for row in mg])
         return {
             "t_day": t,
             "plasma_k_mM": k_p,
             "k_icf_mM": s[:, 1] / p.v_icf_l,
-            "serum_mg_mM": s[:, 2],
-            "mg_i_mM": s[:, 3],
-            "urine_k_mmol_day": self.urine_k(k_p, s[:, 3]),
-            "urine_mg_mmol_day": mg_renal(p, s[:, 2]),
+            "serum_mg_mM": mg[:, 0],
+            "mg_i_mM": mg[:, 1],
+            "serum_ca_mM": mg[:, 3],
+            "urine_k_mmol_day": self.urine_k(k_p, mg[:, 1]),
+            "urine_mg_mmol_day": urine_mg,
             "k_intake_mmol_day": p.k_diet_mmol_day + np.where(treated, k_supp, 0.0),
-            "k_intake_cum_mmol": s[:, 4],
-            "k_urine_cum_mmol": s[:, 5],
+            "k_intake_cum_mmol": s[:, 2],
+            "k_urine_cum_mmol": s[:, 3],
             "k_stores_mmol": s[:, 0] + s[:, 1],
-            "mg_intake_cum_mmol": s[:, 6],
-            "mg_urine_cum_mmol": s[:, 7],
-            "mg_stores_mmol": p.v_ecf_l * s[:, 2] + p.v_icf_l * p.beta_mg * s[:, 3],
+            "mg_intake_cum_mmol": mg[:, 6],
+            "mg_urine_cum_mmol": mg[:, 7],
+            "mg_stores_mmol": (m.v_ecf_l * mg[:, 0] + m.v_icf_l * m.beta_mg * mg[:, 1]
+                               + mg[:, 2] - mg[:, 10]),
             "length_mm": self.length_mm,
         }
 

@@ -59,8 +59,15 @@ experimental human magnesium depletion on parathyroid hormone secretion and
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from . import calciotropic as ct
+from .mineral import MineralBody, MineralParameters
+from .nephron import KNOBS, Kidney
 
 #: The healthy person's value of every knob a cause may change.
 HEALTHY: dict[str, float] = {
@@ -175,3 +182,32 @@ def cause(name: str) -> Cause:
         return CAUSES[name]
     except KeyError:
         raise KeyError(f"unknown cause {name!r}; allowed: {', '.join(CAUSES)}") from None
+
+
+#: The collecting-duct knobs of a cause: what reaches the K-secreting duct.
+DUCT_KNOBS = ("aldosterone", "enac_scale", "flow")
+
+
+def duct_knobs(name: str) -> dict[str, float]:
+    """The collecting duct of the cause ``name``: aldosterone, ENaC activity, flow (nl/min)."""
+    values = cause(name).values()
+    return {k: values[k] for k in DUCT_KNOBS}
+
+
+def mineral_body(names: Sequence[str], params: MineralParameters = MineralParameters(),
+                 gfr_l_day=None) -> MineralBody:
+    """The Mg and Ca balance of one patient per cause in ``names``: each cause's kidney
+    (:class:`models.nephron.Kidney` with its knobs), gut (PPI, diarrhea, diet) and the
+    shared ``params`` (floats or one value per name); ``gfr_l_day`` per name or None
+    (the nephron's default)."""
+    values = [cause(n).values() for n in names]
+
+    def column(knob):
+        return np.array([v[knob] for v in values], float)
+    kidney = Kidney({k: column(k) for k in (*KNOBS, "pt_volume_fraction") if k in HEALTHY},
+                    values=None if gfr_l_day is None else {"gfr_l_day": gfr_l_day},
+                    n=len(values))
+    physiology = dataclasses.replace(ct.DEFAULT, ppi_transcellular_scale=column("ppi_scale"))
+    return MineralBody(kidney, params, physiology, diarrhea_l_day=column("diarrhea_l_day"),
+                       mg_intake_scale=column("mg_intake_scale"))
+

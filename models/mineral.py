@@ -230,6 +230,22 @@ class MineralBody:
                 "gut_ca_net_mmol_day": f["gut_ca"]["net_mmol_day"],
                 **{k: v for k, v in f["urine"].items()}}
 
+    def select(self, index) -> "MineralBody":
+        """The body whose unit ``k`` is this body's condition ``index[k]`` (kidney tables
+        taken, not recomputed; per-condition parameters taken likewise)."""
+        index = np.asarray(index, int).ravel()
+        size = self._size()
+
+        def take(x):
+            return np.take(x, index) if size > 1 and np.size(x) == size else x
+
+        def taken(record):
+            return dataclasses.replace(record, **{f.name: take(getattr(record, f.name))
+                                                  for f in dataclasses.fields(record)})
+        return MineralBody(self.kidney.select(index), taken(self.p), taken(self.ct),
+                           diarrhea_l_day=take(self.diarrhea),
+                           mg_intake_scale=take(self.intake_scale))
+
     def _size(self) -> int:
         sizes = [np.size(v) for v in dataclasses.astuple(self.p)]
         sizes += [np.size(self.diarrhea), np.size(self.intake_scale)]

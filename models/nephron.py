@@ -102,6 +102,8 @@ Nijenhuis T, Vallon V, van der Kemp AWCM, et al. (2005) J Clin Invest
 """
 from __future__ import annotations
 
+import copy
+
 from typing import Mapping
 
 import numpy as np
@@ -373,6 +375,29 @@ class Kidney:
                                f"{int(np.sum(~result['converged']))} of {points * n} solves")
         out = np.maximum(result[f"{ion}_lumen_out_mM"], 1e-12)
         return out.reshape((n, len(grid)) if pth_grid is None else (n, len(grid), len(pth_grid)))
+
+    def select(self, index) -> "Kidney":
+        """The kidney whose unit ``k`` is this kidney's condition ``index[k]``: the same
+        solved TAL and DCT tables, taken, not recomputed (the kidney of one cause
+        serving every treatment of a patient)."""
+        index = np.asarray(index, int).ravel()
+
+        def take(x, axis=0):
+            shape = np.shape(x)
+            return np.take(x, index, axis=axis) if len(shape) > axis and \
+                shape[axis] == self.size else x
+        new = copy.copy(self)
+        new.size = index.size
+        new.knobs = {k: take(v) for k, v in self.knobs.items()}
+        for name in ("w", "q0", "tal_flow", "pt_mg_delivered", "pt_ca_delivered",
+                     "mg_table", "ca_table"):
+            setattr(new, name, take(getattr(self, name)))
+        new.tal = {"na_out": take(self.tal["na_out"]), "na_mid": take(self.tal["na_mid"], 1),
+                   "v_te_mV": take(self.tal["v_te_mV"], 1), "dx": self.tal["dx"]}
+        new.dct_inflow = {k: take(v) for k, v in self.dct_inflow.items()}
+        new.nephron = copy.copy(self.nephron)
+        new.nephron.v = {k: take(v) for k, v in self.nephron.v.items()}
+        return new
 
     # -- every call -------------------------------------------------------------------------
     def segments(self, mg_uf, mg_ion, ca_uf, ca_ion, pth_action) -> dict:

@@ -19,7 +19,7 @@
     condition's count (one spike is 1-30 % of a count of 3-60), so the rate is
     compared pooled over all conditions (the total count), where a systematic
     error of the integration would show;
-  - ``hypomagnesemia``: the same neuron measures per condition (its rate comes
+  - ``hypomagnesemia``: the same neuron measures per cause (its rate comes
     from excitability's runner, checked there), K secretion, plasma K and
     cytoplasmic Mg, with ``dt`` and ``slab_length`` halved;
   - ``seizure``: see ``tests/test_seizure_convergence.py``.
@@ -86,8 +86,8 @@ CASES = {
                          ("mg_o_mM", "seed"), NEURON_MEASURES, pooled=("rate_hz",)),
     # the neuron columns come from excitability's runner (its rate is checked above); a
     # short rate protocol keeps this case cheap
-    "hypomagnesemia": Case(dict(serum_mg=[0.2, 1.2], **FAST_SEARCH, duration=0.2,
-                                transient=0.1), ("dt", "slab_length"), ("serum_mg_mM", "seed"),
+    "hypomagnesemia": Case(dict(cause=["healthy", "gitelman"], **FAST_SEARCH, duration=0.2,
+                                transient=0.1), ("dt", "slab_length"), ("cause", "seed"),
                            NEURON_MEASURES + ("j_k_pmol_min_mm", "plasma_k_mM", "mg_i_mM")),
 }
 

@@ -1,20 +1,18 @@
-"""``hypomagnesemia``: the serum -> tissue Mg mapping, reuse of ``excitability``, and the
+"""``hypomagnesemia``: causes -> tissue Mg, reuse of ``excitability``, and the
 kidney/body columns.
 
-Mapping (docs/reference.md section 2): at a normal serum total Mg of 0.85 mM, plasma
-ionized Mg is 0.58 mM and CSF ionized Mg 0.82 mM (Brewer et al. 2001);
-cytoplasmic free Mg about 0.5 mM. The neuron protocols are the
-``excitability`` experiment's own runner; to stay inside the test time
-budget the CLI test replaces that runner with a stub that records the Mg_o it
-is given (the neuron itself is tested by the excitability tests).
+Each cause's Mg comes from the whole-body Mg and Ca balance (models.causes.mineral_body,
+tested in test_mineral.py); CSF Mg is regulated (0.82 mM (plasma ionized / 0.58 mM)^0.15,
+Brewer et al. 2001). The neuron protocols are the ``excitability`` experiment's own
+runner; to stay inside the test time budget the CLI test replaces that runner with a stub
+that records the Mg_o it is given (the neuron itself is tested by the excitability
+tests).
 
-Kidney and body: the person has no diuretic (the ``k_secretion`` baseline,
-:class:`experiments.hypokalemia.PatientKidney` with the reference conditions)
-and cytoplasmic free Mg ~ serum Mg^0.5 (``cell_exponent`` default). Plasma K
-is calibrated to 4.0 mM at normal serum Mg; Mg deficiency alone lowers it only a
-little (3.95 mM at serum Mg 0.3 mM; measured): without more distal Na+
-delivery or aldosterone it does not cause hypokalemia (Huang & Kuo 2007 JASN
-18:2649). The thiazide patient of ``hypokalemia`` is hypokalemic.
+Kidney and body: each cause's own collecting duct (models.causes.duct_knobs). The healthy
+person's plasma K is calibrated to 4.0 mM; Mg deficiency alone (FHHNC: serum Mg 0.41 mM,
+normal collecting duct) lowers it only a little (3.97 mM; measured): without more distal
+Na+ delivery or aldosterone it does not cause hypokalemia (Huang & Kuo 2007 JASN
+18:2649). The Gitelman patient, with secondary aldosteronism, is hypokalemic (3.14 mM).
 """
 from __future__ import annotations
 
@@ -26,19 +24,7 @@ from experiments.cli import main
 from experiments.engine.table import Table
 from experiments.excitability import Excitability
 from experiments.hypomagnesemia import Hypomagnesemia
-from models.body import mg_compartments
-
-
-def test_mapping_normal_values_and_proportionality():
-    """0.85 mM serum -> 0.58 plasma ionized, 0.82 CSF, 0.5 cytoplasm (exact); linear by default."""
-    normal = mg_compartments(0.85)
-    assert float(normal["plasma_ionized_mM"]) == pytest.approx(0.58, rel=1e-12)
-    assert float(normal["csf_mM"]) == pytest.approx(0.82, rel=1e-12)
-    assert float(normal["intracellular_mM"]) == pytest.approx(0.5, rel=1e-12)
-    half = mg_compartments(0.425)
-    assert float(half["csf_mM"]) == pytest.approx(0.41, rel=1e-12)
-    regulated = mg_compartments(0.425, csf_exponent=0.5)
-    assert float(regulated["csf_mM"]) == pytest.approx(0.82 * 0.5 ** 0.5, rel=1e-12)
+from models import calciotropic as ct
 
 
 def test_reuses_excitability_settings():
@@ -65,36 +51,56 @@ def stub_neuron(monkeypatch):
     return seen
 
 
-def test_cli_quick_writes_columns(stub_neuron, tmp_path):
+def _run(tmp_path, *settings):
     from experiments.engine.batch import configure_brian
     configure_brian()
     out = tmp_path / "o"
+    args = [a for s in settings for a in ("--set", s)]
     assert main(["run", "hypomagnesemia", "--quick", "--out", str(out), "--no-show",
-                 "--set", "serum_mg=0.3,0.85,1.2"]) == 0
-    table = Table.read_csv(out / "hypomagnesemia.csv")
+                 "--set", "cause=healthy,gitelman,fhhnc", "--set", "replicates=1"] + args) == 0
+    return out, Table.read_csv(out / "hypomagnesemia.csv")
+
+
+def test_cli_quick_writes_columns(stub_neuron, tmp_path):
+    out, table = _run(tmp_path)
     for column in Hypomagnesemia.columns:
         assert column in table.columns
     assert (out / "hypomagnesemia.png").is_file()
-    np.testing.assert_allclose(sorted(set(stub_neuron)), [0.82 * s / 0.85 for s in (0.3, 0.85, 1.2)])
-    rows = {row["serum_mg_mM"]: row for row in table.rows}
-    # cytoplasmic Mg ~ serum^0.5 (cell_exponent default): 0.297, 0.5, 0.594 mM
-    for serum, row in rows.items():
-        assert row["mg_i_mM"] == pytest.approx(0.5 * (serum / 0.85) ** 0.5, rel=1e-9)
-    # lower Mg: more K+ secretion at the same plasma K (9.07 > 8.62 > 8.45 pmol/min/mm at
-    # plasma K 4 mM), lower steady plasma K (3.954 < 4.0 < 4.019 mM)
-    assert rows[0.3]["j_k_pmol_min_mm"] > rows[0.85]["j_k_pmol_min_mm"] > rows[1.2]["j_k_pmol_min_mm"]
-    assert rows[0.3]["plasma_k_mM"] < rows[0.85]["plasma_k_mM"] < rows[1.2]["plasma_k_mM"]
-    # the body is calibrated to balance at 4.0 mM plasma K with normal Mg (reference person)
-    assert rows[0.85]["plasma_k_mM"] == pytest.approx(4.0, abs=1e-6)
-    # without a diuretic, Mg deficiency alone leaves plasma K in the normal range
-    assert rows[0.3]["plasma_k_mM"] == pytest.approx(3.954, abs=0.01)
-    assert 3.5 < rows[0.3]["plasma_k_mM"]
+    rows = {row["cause"]: row for row in table.rows}
+    # the neuron sees the regulated CSF Mg of each cause
+    np.testing.assert_allclose(sorted(stub_neuron), sorted(table["csf_mg_mM"]), rtol=1e-9)
+    for row in rows.values():
+        expected = float(ct.csf_mg_target(row["ionized_mg_mM"]))
+        assert row["csf_mg_mM"] == pytest.approx(expected, rel=1e-9)
+    # serum Mg and FE_Mg emerge from each cause: 0.90 / 0.56 / 0.41 mM, 3.4 / 5.5 / 7.4 %
+    healthy, gitelman, fhhnc = rows["healthy"], rows["gitelman"], rows["fhhnc"]
+    assert 0.7 < healthy["serum_mg_mM"] < 1.1 and healthy["fe_mg_pct"] < 4.0
+    for sick in (gitelman, fhhnc):
+        assert sick["serum_mg_mM"] < 0.7 and sick["fe_mg_pct"] > 4.0
+        assert sick["mg_i_mM"] < healthy["mg_i_mM"]
+    # CSF Mg falls far less than serum Mg (0.81 -> 0.73 mM while serum falls 0.90 -> 0.41)
+    assert fhhnc["csf_mg_mM"] > 0.85 * healthy["csf_mg_mM"]
+    # the body is calibrated to balance at 4.0 mM plasma K in the healthy person
+    assert healthy["plasma_k_mM"] == pytest.approx(4.0, abs=0.01)
+    # lower cell Mg with a normal duct: a little more K+ secretion, plasma K still normal
+    assert fhhnc["j_k_pmol_min_mm"] > healthy["j_k_pmol_min_mm"]
+    assert 3.5 < fhhnc["plasma_k_mM"] < healthy["plasma_k_mM"]
+    # Gitelman's secondary aldosteronism and distal Na+ delivery: hypokalemia
+    assert gitelman["j_k_pmol_min_mm"] > 1.5 * healthy["j_k_pmol_min_mm"]
+    assert gitelman["plasma_k_mM"] < 3.5
+
+
+def test_csf_exponent_sets_the_regulation(stub_neuron, tmp_path):
+    """csf_exponent 0.3 (the steepest plausible): CSF = 0.82 mM (ionized / 0.58 mM)^0.3."""
+    _, table = _run(tmp_path, "csf_exponent=0.3")
+    np.testing.assert_allclose(table["csf_mg_mM"], 0.82 * (table["ionized_mg_mM"] / 0.58) ** 0.3,
+                               rtol=1e-9)
 
 
 @pytest.mark.parametrize("flag, word", [
-    ("serum_mg=-0.5", "serum_mg"),
+    ("cause=nowhere", "cause"),
     ("cell_exponent=0.3,1", "cell_exponent"),
-    ("aldosterone=1,1.5", "aldosterone"),
+    ("csf_exponent=-1", "csf_exponent"),
 ])
 def test_bad_values_exit_2(flag, word, tmp_path, capsys):
     code = main(["run", "hypomagnesemia", "--quick", "--out", str(tmp_path / "o"),

@@ -121,7 +121,8 @@ def k_secretion_directions(ctx: Context) -> list[Result]:
 
 @check(requires=("hypokalemia",))
 def hypokalemia_scenarios(ctx: Context) -> list[Result]:
-    """Whole body: thiazide patient with low Mg, four treatments over 21 days, supplement gain."""
+    """Whole body: a Gitelman patient (Mg wasting from the nephron), four treatments over
+    21 days, supplement gain."""
     doses = (20.0, 40.0, 60.0, 100.0)
     tables = ctx.experiment("hypokalemia", days=21.0, k_supplement=list(doses))
     balance, gain = tables["balance"], tables["gain"]
@@ -136,8 +137,17 @@ def hypokalemia_scenarios(ctx: Context) -> list[Result]:
              "J Intern Med 233:117 [confirmed direction]")
     with_mg, without_mg = min(k_icf["mg_only"], k_icf["k_and_mg"]), max(k_icf["untreated"],
                                                                         k_icf["k_only"])
+    first = balance.rows[0]
+    gitelman = ("Knoers & Levtchenko 2008 Orphanet J Rare Dis 3:22: Gitelman syndrome, "
+                "hypomagnesemia with renal Mg wasting and hypokalemia [confirmed]")
     rows = [
-        within("plasma K, untreated thiazide patient with serum Mg 0.45 mM", src
+        within("serum Mg of the untreated Gitelman patient (emerges from NCC loss)", gitelman
+               + "; hypomagnesemia < 0.7 mM", None, 0.7, first["untreated_serum_mg_mM"],
+               unit="mM"),
+        within("FE_Mg of the untreated Gitelman patient", gitelman + "; renal wasting: FE_Mg "
+               "> 4 % with hypomagnesemia (docs/reference.md)", 4.0, None,
+               first["untreated_fe_mg_pct"], unit="%"),
+        within("plasma K, untreated Gitelman patient", src
                + ": hypokalemia < 3.5 mM", None, 3.5, k_p["untreated"], unit="mM"),
         holds("K 40 mmol/day raises plasma K, K + Mg more (day 21)", src + ": K repletion "
               "is refractory until Mg is repleted", "untreated < k_only < k_and_mg",
@@ -170,23 +180,35 @@ def hypokalemia_scenarios(ctx: Context) -> list[Result]:
 
 @check(quick=False, requires=("hypomagnesemia",))
 def hypomagnesemia_directions(ctx: Context) -> list[Result]:
-    """One serum Mg, three organs: low Mg raises firing and K secretion, lowers plasma K."""
-    table = ctx.experiment("hypomagnesemia", serum_mg=[0.3, 0.85])["main"]
-    low, normal = ({c: mean_at(table, c, serum_mg_mM=m) for c in
-                    ("rate_hz", "j_k_pmol_min_mm", "plasma_k_mM")} for m in (0.3, 0.85))
+    """One cause, three organs: renal Mg wasting raises K secretion and lowers plasma K;
+    the regulated CSF shields the neuron."""
+    table = ctx.experiment("hypomagnesemia", cause=["healthy", "fhhnc", "gitelman"])["main"]
+    low, normal, gitelman = ({c: mean_at(table, c, cause=m) for c in
+                              ("rate_hz", "j_k_pmol_min_mm", "plasma_k_mM", "csf_mg_mM",
+                               "serum_mg_mM")} for m in ("fhhnc", "healthy", "gitelman"))
     src = "docs/reference.md §2-5 (NMDA block; ROMK block; Huang & Kuo 2007) [confirmed directions]"
+    csf = ("Brewer et al. 2001 Clin Neuropharmacol 24:341: CSF Mg is defended (+6.6 % at "
+           "+53 % plasma ionized Mg) [confirmed; no data below normal plasma Mg]")
     return [
-        holds("neuronal firing: serum Mg 0.3 > 0.85 mM", src, "rate(0.3) > rate(0.85)",
-              f"{low['rate_hz']:.2f} > {normal['rate_hz']:.2f} Hz",
-              low["rate_hz"] > normal["rate_hz"]),
-        holds("renal K secretion: serum Mg 0.3 > 0.85 mM", src, "J_K(0.3) > J_K(0.85)",
+        holds("CSF Mg falls far less than serum Mg (FHHNC vs healthy)", csf,
+              "CSF ratio > serum ratio", f"{low['csf_mg_mM'] / normal['csf_mg_mM']:.3f} > "
+              f"{low['serum_mg_mM'] / normal['serum_mg_mM']:.3f}",
+              low["csf_mg_mM"] / normal["csf_mg_mM"] > low["serum_mg_mM"] / normal["serum_mg_mM"]),
+        holds("neuronal firing: FHHNC >= healthy", src, "rate(fhhnc) >= rate(healthy)",
+              f"{low['rate_hz']:.2f} >= {normal['rate_hz']:.2f} Hz",
+              low["rate_hz"] >= normal["rate_hz"]),
+        holds("renal K secretion: FHHNC > healthy (lower cell Mg)", src,
+              "J_K(fhhnc) > J_K(healthy)",
               f"{low['j_k_pmol_min_mm']:.2f} > {normal['j_k_pmol_min_mm']:.2f} pmol/min/mm",
               low["j_k_pmol_min_mm"] > normal["j_k_pmol_min_mm"]),
-        holds("steady plasma K: serum Mg 0.3 < 0.85 mM", src, "K_p(0.3) < K_p(0.85)",
+        holds("steady plasma K: FHHNC < healthy", src, "K_p(fhhnc) < K_p(healthy)",
               f"{low['plasma_k_mM']:.3f} < {normal['plasma_k_mM']:.3f} mM",
               low["plasma_k_mM"] < normal["plasma_k_mM"]),
-        within("steady plasma K at serum Mg 0.3 mM without a diuretic",
+        within("steady plasma K with FHHNC (renal Mg wasting, normal collecting duct)",
                "Huang & Kuo 2007 JASN 18:2649: Mg deficiency alone does not necessarily cause "
                "hypokalemia (more distal Na+ delivery or aldosterone needed); normal serum K "
                "3.5-5.0 mM", 3.5, 5.0, low["plasma_k_mM"], unit="mM"),
+        within("steady plasma K in Gitelman syndrome", "Knoers & Levtchenko 2008 Orphanet J "
+               "Rare Dis 3:22: hypokalemia [confirmed]", None, 3.5, gitelman["plasma_k_mM"],
+               unit="mM"),
     ]
