@@ -204,9 +204,15 @@ def mineral_body(names: Sequence[str], params: MineralParameters = MineralParame
 
     def column(knob):
         return np.array([v[knob] for v in values], float)
-    kidney = Kidney({k: column(k) for k in (*KNOBS, "pt_volume_fraction") if k in HEALTHY},
-                    values=None if gfr_l_day is None else {"gfr_l_day": gfr_l_day},
-                    n=len(values))
+    knobs = {k: column(k) for k in (*KNOBS, "pt_volume_fraction") if k in HEALTHY}
+    gfr = np.broadcast_to(np.asarray(np.nan if gfr_l_day is None else gfr_l_day, float),
+                          (len(values),))
+    # one kidney per distinct cause and GFR: the units that share them share its tables
+    rows, index = np.unique(np.column_stack([*knobs.values(), gfr]), axis=0,
+                           return_inverse=True)
+    kidney = Kidney(dict(zip(knobs, rows[:, :-1].T)),
+                    values=None if gfr_l_day is None else {"gfr_l_day": rows[:, -1]},
+                    n=len(rows)).select(np.ravel(index))
     physiology = dataclasses.replace(ct.DEFAULT, ppi_transcellular_scale=column("ppi_scale"))
     return MineralBody(kidney, params, physiology, diarrhea_l_day=column("diarrhea_l_day"),
                        mg_intake_scale=column("mg_intake_scale"))
