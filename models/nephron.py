@@ -304,6 +304,10 @@ class Kidney:
         :class:`Nephron` parameter overrides (``pt_volume_fraction`` is also a knob).
     n : int, optional
         Number of conditions (default: the longest knob).
+    plasma_k_mM : float
+        Plasma K of the DCT's inflow and bath (mM).
+    dct : DistalConvolutedTubule, optional
+        The DCT (default: :class:`~models.dct.DistalConvolutedTubule` with its defaults).
 
     Notes
     -----
@@ -317,7 +321,7 @@ class Kidney:
 
     def __init__(self, knobs: Mapping[str, object] | None = None,
                  values: Mapping[str, object] | None = None, n: int | None = None,
-                 plasma_k_mM: float = PLASMA["k"]):
+                 plasma_k_mM: float = PLASMA["k"], dct: DistalConvolutedTubule | None = None):
         knobs = dict(knobs or {})
         self.size = n or max([np.size(x) for x in [*knobs.values(), *(values or {}).values()]]
                              + [1])
@@ -331,7 +335,7 @@ class Kidney:
         self.knobs = {k: full(knobs.get(k, d)) for k, d in KNOBS.items()}
         self.w = full(w)
         self.nephron = Nephron({k: v for k, v in (values or {}).items()
-                                if k != "pt_volume_fraction"})
+                                if k != "pt_volume_fraction"}, dct=dct)
         self.plasma_k = plasma_k_mM
         self._prepare()
 
