@@ -403,9 +403,15 @@ def cause_ducts(experiment, fixed, causes) -> tuple[PatientKidney, np.ndarray]:
 
 def cause_plasma_k(duct: PatientKidney, layer, mg_i) -> np.ndarray:
     """Steady plasma K (mM) at cytoplasmic Mg ``mg_i`` of each unit's duct variant
-    (exact duct solves, aldosterone following plasma K)."""
-    params = stack_parameters(duct.params, layer)
-    return Body(duct.secretion(layer), params, duct.reference_j()[layer]).steady_plasma_k(mg_i)
+    (exact duct solves, aldosterone following plasma K; units with the same variant and
+    cell Mg solved once)."""
+    keys = np.stack([np.asarray(layer, float), np.broadcast_to(np.asarray(mg_i, float),
+                                                               np.shape(layer))])
+    unique, inverse = np.unique(keys, axis=1, return_inverse=True)  # each solved once
+    units = unique[0].astype(int)
+    body = Body(duct.secretion(units), stack_parameters(duct.params, units),
+                duct.reference_j()[units])
+    return body.steady_plasma_k(unique[1])[np.ravel(inverse)]
 
 
 class Hypokalemia(Experiment):

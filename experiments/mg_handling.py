@@ -87,15 +87,13 @@ class MgHandling(Experiment):
         def runner(conditions):
             batch = self.batch_values(conditions, fixed, ["cause", "ph", "gfr", "mg_intake",
                                                           "cell_exponent"])
-            result = self.solve(batch, fixed)
-            named = [{"cause": c, **dict(cond)} for c, cond in zip(batch["cause"], conditions)]
-            check_steady(result["converged"], named, "mg_handling: the Mg and Ca balance")
+            result = self.solve(batch, fixed, conditions)
             return [[{k: _scalar(result[k][i]) for k in OUTPUTS}
                      | {"imposed": " ".join(CAUSES[c].imposed) or "-"}]
                     for i, c in enumerate(batch["cause"])]
         return runner
 
-    def solve(self, batch, fixed) -> dict:
+    def solve(self, batch, fixed, conditions) -> dict:
         """The steady state of every condition of a batch (arrays)."""
         gfr = np.asarray(batch["gfr"], float)
         progress.phase("tabulating the distal convoluted tubules")
@@ -103,14 +101,22 @@ class MgHandling(Experiment):
                                    cell_exponent=np.asarray(batch["cell_exponent"], float),
                                    mg_intake_mmol_day=np.asarray(batch["mg_intake"], float))
         body = mineral_body(batch["cause"], params, gfr_l_day=gfr)
-        kidney = body.kidney
         progress.phase("solving the Mg and Ca balance")
+        named = [{"cause": c, **dict(cond)} for c, cond in zip(batch["cause"], conditions)]
+        return self.steady(body, list(batch["cause"]), gfr, fixed, named,
+                           "mg_handling: the Mg and Ca balance")
+
+    def steady(self, body, causes, gfr, fixed, labels, what: str) -> dict:
+        """The steady state of ``body`` (one unit per name in ``causes``): its report, the
+        clinical FE_Mg, the segment shares, the TAL voltage and the steady plasma K. A unit
+        without a steady state stops the run, named by its ``labels`` (:func:`check_steady`)."""
         state = body.steady_state()
-        segments = kidney.segments(state["ultrafiltrable_mg_mM"], state["ionized_mg_mM"],
-                                   state["ultrafiltrable_ca_mM"], state["ionized_ca_mM"],
-                                   state["pth_action"])
+        check_steady(state["converged"], labels, what)
+        segments = body.kidney.segments(state["ultrafiltrable_mg_mM"], state["ionized_mg_mM"],
+                                        state["ultrafiltrable_ca_mM"], state["ionized_ca_mM"],
+                                        state["pth_action"])
         progress.phase("solving steady plasma K")
-        duct, layer = cause_ducts(self, fixed, batch["cause"])
+        duct, layer = cause_ducts(self, fixed, causes)
         plasma_k = cause_plasma_k(duct, layer, state["mg_i_mM"])
         return {**state, "fe_mg_pct": clinical_fe_mg(state["urine_mg_mmol_day"],
                                                      state["serum_mg_mM"], gfr),

@@ -51,17 +51,16 @@ from models import nephron
 from models.causes import CAUSES, mineral_body
 from models.dct import DCTCell, DistalConvolutedTubule
 from models.mineral import MineralParameters
-from models.nephron import Kidney, clinical_fe_mg
+from models.nephron import Kidney
 
 from .engine import progress
 from .engine.framework import Experiment
 from .engine.settings import Setting
 from .engine.style import figure, note
 from .engine.table import Table
-from .hypokalemia import cause_ducts, cause_plasma_k, single_valued
+from .hypokalemia import single_valued
 from .k_secretion import check_tubule
-from .mg_handling import (FE_EXTRARENAL, FE_RENAL, REF7, MgHandling, check_steady,
-                          mg_handling_signatures)
+from .mg_handling import (FE_EXTRARENAL, FE_RENAL, REF7, MgHandling, mg_handling_signatures)
 from .validation.report import within
 
 #: Plausible range (low, high, in the parameter's display unit) of each uncertain parameter,
@@ -309,20 +308,12 @@ class MgSensitivity(Experiment):
         body.p = dataclasses.replace(body.p, **overrides["mineral"])
         body.ct = dataclasses.replace(body.ct, **overrides["calciotropic"])
         progress.phase("solving the Mg and Ca balance")
-        state = body.steady_state()
         named = [{**(dict(labels[k - 1]) if k else {}), "cause": causes[c]}
                  for k, c in zip(variant_of, cause_of)]
-        check_steady(state["converged"], named, "mg_sensitivity: the Mg and Ca balance")
-        segments = body.kidney.segments(state["ultrafiltrable_mg_mM"], state["ionized_mg_mM"],
-                                        state["ultrafiltrable_ca_mM"], state["ionized_ca_mM"],
-                                        state["pth_action"])
-        progress.phase("solving steady plasma K")
-        plasma_k = self.plasma_k([causes[c] for c in cause_of], state["mg_i_mM"], fixed)
-        steady = {"fe_mg_pct": clinical_fe_mg(state["urine_mg_mmol_day"],
-                                              state["serum_mg_mM"], gfr),
-                  "serum_mg_mM": state["serum_mg_mM"], "plasma_k_mM": plasma_k,
-                  "urine_ca_mmol_day": state["urine_ca_mmol_day"],
-                  **{f"frac_{s}": segments[f"frac_{s}_mg"] for s in ("pt", "tal", "dct")}}
+        state = MgHandling().steady(body, [causes[c] for c in cause_of], gfr, fixed, named,
+                                    "mg_sensitivity: the Mg and Ca balance")
+        steady = {k: state[k] for k in ("fe_mg_pct", "serum_mg_mM", "plasma_k_mM",
+                                        "urine_ca_mmol_day", "frac_pt", "frac_tal", "frac_dct")}
         return [self.variant_results({k: x[variant_of == i] for k, x in steady.items()}, causes)
                 for i in range(v)]
 
@@ -369,15 +360,6 @@ class MgSensitivity(Experiment):
                                                             central_value(name, fixed)))
                 column[variant_of == k] = value
         return out
-
-    def plasma_k(self, causes: list[str], mg_i, fixed) -> np.ndarray:
-        """Steady plasma K (mM) of each unit's cause at its cytoplasmic Mg; units with the
-        same duct and cell Mg are solved once."""
-        duct, layer = cause_ducts(self, fixed, causes)
-        keys = np.stack([layer.astype(float), np.asarray(mg_i, float)])
-        unique, inverse = np.unique(keys, axis=1, return_inverse=True)
-        solved = cause_plasma_k(duct, unique[0].astype(int), unique[1])
-        return solved[np.ravel(inverse)]
 
     @staticmethod
     def variant_results(steady: dict, causes: list[str]) -> dict:
