@@ -179,13 +179,15 @@ KNOBS = {"ncc_scale": 1.0, "nkcc2_scale": 1.0, "romk_tal_scale": 1.0, "cldn16_sc
          "dct_length_scale": 1.0, "casr_shift": 1.0}
 
 
-def _ghk_step(c_in, c_bath, a, p_dx, flow):
-    """Luminal concentration after a slab: exact GHK solution at constant V_te."""
+def _ghk_slabs(c_bath, a, p_dx, flow):
+    """Per slab, the GHK equilibrium concentration ``c_star`` and the decay factor
+    towards it: at constant V_te the exact solution across a slab is
+    ``c_out = c_star + (c_in - c_star) * decay`` (rows of ``a``: slabs)."""
     small = np.abs(a) < 1e-6
     a_safe = np.where(small, 1.0, a)
     drive = np.where(small, 1.0 - 0.5 * a, a_safe / (1.0 - np.exp(-a_safe)))
     c_star = c_bath * np.exp(-a)
-    return c_star + (c_in - c_star) * np.exp(-p_dx * drive / flow)
+    return c_star, np.exp(-p_dx * drive / flow)
 
 
 @register
@@ -269,9 +271,10 @@ class Nephron:
     def tal_divalent(self, flow, c_in, c_bath, v_te_mV, permeability, dx) -> np.ndarray:
         """Luminal Mg or Ca (mM) leaving the TAL, slab by slab."""
         a = 2.0 * np.asarray(v_te_mV) / (BODY_TEMPERATURE_K / F_OVER_R * 1e3)
+        c_star, decay = _ghk_slabs(c_bath, a, permeability * dx, flow)
         c = np.asarray(c_in, float)
         for k in range(len(a)):
-            c = _ghk_step(c, c_bath, a[k], permeability * dx, flow)
+            c = c_star[k] + (c - c_star[k]) * decay[k]
         return c
 
 

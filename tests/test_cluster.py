@@ -142,12 +142,14 @@ def _cached_files(folder: Path) -> set:
     return {p for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
 
 
+@pytest.mark.parametrize("cluster", ["dask scheduler"], indirect=True)
 def test_client_build_reaches_workers(cluster, serial_builds, tmp_path):
     """The workers run the client's build, whatever their own environment says:
     HYPOMAG_TARGET=numpy set for ``hypomag`` only makes the workers compile nothing into
     their (own, initially without the kinetic block's code) compiled-code cache, the default
     makes them compile the kinetic NMDA clamp there; both give the serial table of their
-    build."""
+    build. (On one kind of scheduler: the build travels with the task, whichever kind
+    passes it on; both kinds run batches in test_plain_cluster_same_bytes_as_serial.)"""
     for target in ("numpy", "cython"):
         out = tmp_path / target
         before = _cached_files(cluster.worker_cache)

@@ -178,10 +178,10 @@ def test_scheduler_lost_mid_sweep(tmp_path):
             "--death-timeout", "30"])
         out = tmp_path / "out"
         mg = ",".join(f"{0.1 * k:.1f}" for k in range(1, 11))
-        # a collecting duct of 1000 slabs: about 2 s per batch, time to kill the scheduler
+        # a collecting duct of 200 slabs: about 1 s per batch, time to kill the scheduler
         command = _command("hypomag", "experiments.cli") + [
             "run", "k_secretion", "--quick", "--no-show", "--set", f"mg_i={mg}",
-            "--set", "slab_length=0.002", "--batch-size", "1", "--scheduler", address,
+            "--set", "slab_length=0.01", "--batch-size", "1", "--scheduler", address,
             "--out", str(out)]
         sweep = subprocess.Popen(command, cwd=tmp_path, env={**_plain_env(), "HYPOMAG_TARGET": "numpy"},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,8 @@
     residual below 1e-9; the step is the slab length of the collecting duct
     (``slab_length``: twice as many well-mixed slabs along the flow);
   - ``hypokalemia``: the body model (RK4, ``body_dt``) and the collecting-duct
-    slabs of its renal table (``slab_length``);
+    slabs of its renal table (``slab_length``), over 7 days (treatment from day 2,
+    Mg loading through day 7: every fast and slow phase of the time course);
   - ``sensitivity``: the same two steps, every headline result of every variant;
   - ``excitability`` (exponential Euler at 0.0125 ms): EPSP amplitude,
     half-width and area, and the synaptic threshold (a continuous volley size
@@ -74,10 +75,10 @@ CASES = {
                         ("mg_i_mM", "flow_nl_min"),
                         ("j_k_pmol_min_mm", "j_na_pmol_min_mm", "k_lumen_out_mM", "v_apical_mV",
                          "v_basolateral_mV", "v_te_mV", "na_c_mM", "k_c_mM", "unblocked")),
-    "hypokalemia": Case({}, ("body_dt", "slab_length"), ("scenario", "t_day"),
+    "hypokalemia": Case(dict(days=7), ("body_dt", "slab_length"), ("scenario", "t_day"),
                         ("plasma_k_mM", "mg_i_mM", "urine_k_mmol_day", "k_icf_mM",
                          "urine_mg_mmol_day")),
-    "sensitivity": Case(dict(parameter="rho_ROMK,cell_exponent,flow"),
+    "sensitivity": Case(dict(parameter="rho_ROMK,cell_exponent,flow", days=7),
                         ("body_dt", "slab_length"), ("parameter", "end"),
                         ("j_k_ratio", "gain_ratio", "plasma_k_untreated_mM", "plasma_k_k_only_mM",
                          "k_icf_k_only_mM")),
