@@ -18,7 +18,10 @@ A channel is a small class with
 * :meth:`Channel.current`: the same physics as a plain numpy function of the
   environment at steady state, for tests and plots without a simulation;
 * :meth:`Channel.reversal`: its reversal potential in an environment (where
-  :meth:`~Channel.current` changes sign);
+  :meth:`~Channel.current` changes sign); a current that never changes sign
+  (a pump driven by its substrate alone, ORd's sarcolemmal Ca pump) declares
+  ``reverses = False`` instead, and its current has the sign of
+  ``direction`` (+1 outward) at every potential;
 * :meth:`Channel.unblocked`: the fraction of its conductance not blocked (by
   Mg2+, for the channels of this project) at steady state; the default, for a
   channel without a block, is 1;
@@ -26,7 +29,8 @@ A channel is a small class with
   NMDA), as constructor arguments by name; the default is one form.
 
 A channel with a ``name`` (a registered channel) must define
-``equation_text``, ``current`` and ``reversal``: a class that lacks one is
+``equation_text``, ``current`` and ``reversal`` (unless ``reverses`` is False): a class
+that lacks one is
 refused when it is defined, with one line naming the class and the method.
 
 Physical constants (F, R, body temperature) and the Nernst potential are in
@@ -191,6 +195,11 @@ ENVIRONMENT: dict[str, tuple[Unit, str]] = {
     "Na_o": (mmolar, "extracellular Na+ concentration (luminal for apical membranes)"),
     "Na_i": (mmolar, "intracellular Na+ concentration"),
     "T": (kelvin, "absolute temperature"),
+    "Ca_i": (mmolar, "intracellular (myoplasmic) free Ca2+ concentration"),
+    "Na_ss": (mmolar, "Na+ concentration of the junctional subspace under the T tubule (heart)"),
+    "K_ss": (mmolar, "K+ concentration of the junctional subspace (heart)"),
+    "Ca_ss": (mmolar, "free Ca2+ concentration of the junctional subspace (heart)"),
+    "phi_CaMK": (Unit(1), "fraction of CaMKII targets phosphorylated (ORd's phi_CaMK, heart)"),
 }
 
 
@@ -226,6 +235,10 @@ class Channel:
     uses: ClassVar[tuple[str, ...]] = ("v",)
     #: Names of gating/blocking variables worth recording, besides the current.
     recordables: ClassVar[tuple[str, ...]] = ()
+    #: False for a current that has one sign at every potential (no reversal potential).
+    reverses: ClassVar[bool] = True
+    #: The sign of a current that does not reverse: +1 outward, -1 inward.
+    direction: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs):
         """Refuse a named (registered) channel class that lacks a required method."""
@@ -233,6 +246,8 @@ class Channel:
         if not cls.name:
             return  # an abstract base (GatedChannel, ExponentialSynapse)
         for method, why in REQUIRED_METHODS.items():
+            if method == "reversal" and not cls.reverses:
+                continue
             if getattr(cls, method) is getattr(Channel, method):
                 raise TypeError(f"{cls.__name__} does not define {method}(): {why}")
 

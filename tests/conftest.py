@@ -26,7 +26,10 @@ settings.load_profile("hypomag")
 #: ``channels.base.ENVIRONMENT``: volt -> mV, mmolar -> mM, kelvin -> K). The task's
 #: default is v, Mg_o, Mg_i, K_o, K_i, T; Ca_o and Na are standard saline / cell values.
 DEFAULT_ENV_VALUES = {"v": -65.0, "Mg_o": 1.0, "Mg_i": 0.5, "K_o": 4.0, "K_i": 140.0,
-                      "T": BODY_TEMPERATURE_K, "Ca_o": 2.0, "Na_o": 140.0, "Na_i": 12.0}
+                      "T": BODY_TEMPERATURE_K, "Ca_o": 2.0, "Na_o": 140.0, "Na_i": 12.0,
+                      # the heart's compartments: ORd's resting values (Supp, initial state)
+                      "Ca_i": 1e-4, "Na_ss": 7.0, "K_ss": 145.0, "Ca_ss": 1e-4,
+                      "phi_CaMK": 0.05}
 #: Value (in display unit) of an environment variable added later and not listed above.
 FALLBACK_ENV_VALUE = 1.0
 

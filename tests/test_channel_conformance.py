@@ -318,8 +318,15 @@ def test_builds_and_holds_parameters(channel):
 @by_variant
 def test_current_sign(channel):
     """Outward (positive) above the reversal, inward (negative) below, zero at it, with the
-    gate fully open (numpy ``current`` at the default environment): I = g (V - E)."""
+    gate fully open (numpy ``current`` at the default environment): I = g (V - E). A current
+    that does not reverse (``reverses = False``) has the sign of its ``direction`` and is
+    nonzero at seven voltages from -120 to +50 mV."""
     env = make_env()
+    if not channel.reverses:
+        current = np.asarray(channel.current(**make_env(v=VOLTAGES)) / amp, float)
+        assert current.shape == VOLTAGES.shape
+        assert np.all(np.sign(current) == channel.direction), current
+        return
     e = channel.reversal(**env)
     e_mV = float(np.asarray(e / mV))
     for delta in (2.0, 20.0):

@@ -1,6 +1,6 @@
 """The Myokit ORd peer (``experiments/validation/myokit_peer``) against published behaviour.
 
-Each test paces a few beats from the stored pre-paced states (``states.json``:
+Each test paces a few beats from the stored pre-paced states (``models/ord_prepaced.json``:
 1000 beats at 1 Hz, K_o 5.4 mM, from the authors' initial values), so the whole
 module takes seconds once the simulation is compiled. When Myokit cannot
 compile a simulation (no SUNDIALS headers and libraries, no C compiler) the

@@ -29,7 +29,7 @@ Modules:
     beats, log interval, stimulus duration), :func:`run_conditions` (one
     compiled ``myokit.Simulation`` for a list of conditions; returns
     :class:`Trace` objects with ``time_ms``, ``v_mV``, ``cai_mM`` numpy
-    arrays), the stored pre-paced states (``states.json``,
+    arrays), the stored pre-paced states (``models/ord_prepaced.json``,
     :func:`write_prepaced_states`).
 :mod:`~experiments.validation.myokit_peer.sundials`
     :func:`configure`: points Myokit at the SUNDIALS that the ``amici``

@@ -16,6 +16,7 @@ cycle.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from dataclasses import dataclass, field
@@ -30,7 +31,9 @@ from .sundials import configure
 MODEL_FILE = Path(__file__).with_name("ord.mmt")
 
 #: Pre-paced states, one per cell type (see :func:`write_prepaced_states`).
-STATES_FILE = Path(__file__).with_name("states.json")
+#: The ORd limit cycle belongs to the model (``models/ord_prepaced.json``): hypomag's Brian2
+#: cell starts from it too.
+STATES_FILE = Path(importlib.util.find_spec("models").origin).parent / "ord_prepaced.json"
 
 #: ``cell.celltype`` code of each cell type (ORd: 0 endo, 1 epi, 2 M cell).
 CELL_TYPES = {"endo": 0, "epi": 1, "mid": 2}
