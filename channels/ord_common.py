@@ -150,6 +150,8 @@ class GatedORdCurrent(Channel):
     * ``symbols``: dimensionless symbol -> (environment variable, unit): ``{"u": ("v", "mV")}``;
     * ``gates``: :class:`Gate` tuple;
     * ``derived``: ``(name, expression)`` pairs, in order (combinations of gates, factors);
+    * ``parameter_symbols``: dimensionless symbol -> (parameter, unit) for a parameter with a
+      unit that the formulas use as a number: ``{"km": ("KmCaAct_NCXi", "mM")}``;
     * ``opening``: the expression of :math:`o` (gates, derived, symbols, dimensionless
       parameters by name);
     * ``conductance``: the name of its maximal-conductance parameter (nS);
@@ -162,6 +164,7 @@ class GatedORdCurrent(Channel):
     """
 
     symbols: ClassVar[dict[str, tuple[str, str]]] = {"u": ("v", "mV")}
+    parameter_symbols: ClassVar[dict[str, tuple[str, str]]] = {}
     gates: ClassVar[tuple[Gate, ...]] = ()
     derived: ClassVar[tuple[tuple[str, str], ...]] = ()
     opening: ClassVar[str] = "1"
@@ -171,7 +174,8 @@ class GatedORdCurrent(Channel):
     # -- Brian2 -----------------------------------------------------------------------------
     def _brian_names(self) -> dict[str, str]:
         n = self.name
-        names = {s: f"({var} / {unit})" for s, (var, unit) in self.symbols.items()}
+        names = {s: f"({var} / {unit})" for s, (var, unit) in
+                 {**self.symbols, **self.parameter_symbols}.items()}
         names.update({g.name: f"{g.name}_{n}" for g in self.gates})
         names.update({d: f"{d}_{n}" for d, _ in self.derived})
         return names
@@ -215,6 +219,8 @@ class GatedORdCurrent(Channel):
         for p in self.active_parameters():
             if p.dimensionless:
                 space[p.name] = np.asarray(float(self.values[p.name]))
+        for symbol, (parameter, unit) in self.parameter_symbols.items():
+            space[symbol] = np.asarray(float(self.values[parameter] / _UNITS[unit]))
         return space
 
     def steady_gates(self, env) -> dict[str, np.ndarray]:
@@ -255,7 +261,7 @@ class GatedORdCurrent(Channel):
 
 #: ORd's Na+/K+ permeability ratio of IKs (Supp, "IKs": PKNa = 0.01833).
 PKNA = 0.01833
-_UNITS = {"mV": mV, "mM": mM, "1": 1}
+_UNITS = {"mV": mV, "mM": mM, "kelvin": kelvin, "1": 1}
 
 
 def bisect_reversal(current, env, low_mV: float = -400.0, high_mV: float = 400.0,

@@ -317,8 +317,9 @@ def test_builds_and_holds_parameters(channel):
 
 @by_variant
 def test_current_sign(channel):
-    """Outward (positive) above the reversal, inward (negative) below, zero at it, with the
-    gate fully open (numpy ``current`` at the default environment): I = g (V - E). A current
+    """Outward (positive) above the reversal, inward (negative) below, zero at it (the sign
+    changes within 1e-3 mV), with the gate fully open (numpy ``current`` at the default
+    environment): I = g (V - E). A current
     that does not reverse (``reverses = False``) has the sign of its ``direction`` and is
     nonzero at seven voltages from -120 to +50 mV."""
     env = make_env()
@@ -334,9 +335,10 @@ def test_current_sign(channel):
         below = channel.current(**{**env, "v": (e_mV - delta) * mV})
         assert float(above) > 0, f"I({e_mV + delta:.1f} mV) = {above!r} not outward"
         assert float(below) < 0, f"I({e_mV - delta:.1f} mV) = {below!r} not inward"
-    at = float(channel.current(**{**env, "v": e}))
-    scale = abs(float(channel.current(**{**env, "v": (e_mV + 20) * mV})))
-    assert abs(at) <= 1e-9 * scale
+    # zero at it: the sign changes within 1e-3 mV of E (a transporter's current near its
+    # reversal is a difference of large fluxes, so its value at E is rounding noise)
+    assert float(channel.current(**{**env, "v": (e_mV + 1e-3) * mV})) > 0
+    assert float(channel.current(**{**env, "v": (e_mV - 1e-3) * mV})) < 0
 
 
 @by_variant
