@@ -96,6 +96,11 @@ def pytest_configure(config):
     cache = tempfile.mkdtemp(prefix="hypomag-test-cache-")
     os.environ["XDG_CACHE_HOME"] = cache
     atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    # The project's target and code order before any fixture builds a model: a module or
+    # session fixture runs before the per-test configuration below, and code generated
+    # without it would miss the compiled cache of every later process.
+    from experiments.engine.batch import configure_brian
+    configure_brian()
     # Brian2 2.9 calls pyparsing's camelCase names, deprecated in pyparsing 3.3.
     config.addinivalue_line("filterwarnings", "ignore:.*deprecated - use ")
     config.addinivalue_line("filterwarnings", "ignore:.*argument is deprecated, use ")

@@ -157,3 +157,16 @@ def test_first_run_compiles_in_parallel_then_warm_runs_start_no_pool(empty_cache
     for other_counts, other_v in ((warm_counts, warm_v), (serial_counts, serial_v)):
         np.testing.assert_array_equal(other_counts, counts)
         np.testing.assert_array_equal(other_v, v)
+
+
+def test_subexpression_order_is_the_same_in_every_process():
+    """The subexpression order (hence the generated code and its compiled-cache key) does not
+    depend on the order of sets: the same graph, inserted in opposite orders, gives one
+    order, and every subexpression follows those it depends on."""
+    from experiments.engine.codegen import ordered_topsort
+    graph = {"c": ["a", "b"], "a": [], "b": [], "d": ["a"], "e": []}
+    reverse = {node: list(reversed(deps)) for node, deps in reversed(list(graph.items()))}
+    order = ordered_topsort(graph)
+    assert order == ordered_topsort(reverse)
+    assert all(order.index(dep) < order.index(node) for node, deps in graph.items()
+               for dep in deps)

@@ -118,9 +118,14 @@ def configure_brian(target: str | None = None) -> None:
     The default, ``"cython"``, is Brian2's Cython runtime compiled so that
     loops over neurons vectorize (:mod:`experiments.engine.codegen`); any other
     Brian2 target name (``HYPOMAG_TARGET``, e.g. ``numpy``) is used as given.
+    On every target the generated code is the same in every process
+    (:func:`~experiments.engine.codegen.order_subexpressions`), so the compiled
+    cache serves a new process.
     """
     from brian2 import prefs
+    from .codegen import order_subexpressions
     from .environment import setting
+    order_subexpressions()
     target = target or setting("HYPOMAG_TARGET")
     if target == "cython":
         from .codegen import install

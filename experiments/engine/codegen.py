@@ -192,6 +192,27 @@ class VectorizingCythonCodeObject(CythonCodeObject):
         }
 
 
+def ordered_topsort(graph) -> list:
+    """Brian2's topological sort of subexpressions, made independent of set order.
+
+    Brian2 (2.9) builds the dependency lists from sets of identifiers, so two
+    processes (different string hashes) can emit independent subexpressions in
+    different orders: the same model then gives different C code, and the
+    compiled-code cache misses in every new process. Sorting nodes and
+    dependencies gives one valid order, the same in every process.
+    """
+    from graphlib import TopologicalSorter
+    return list(TopologicalSorter({node: sorted(deps) for node, deps in
+                                   sorted(graph.items())}).static_order())
+
+
+def order_subexpressions() -> None:
+    """Make the order of subexpressions in Brian2's generated code (every target) the same
+    in every process (:func:`ordered_topsort`)."""
+    from brian2.codegen import translation
+    translation.topsort = ordered_topsort
+
+
 def install() -> str:
     """Make Brian2's target ``"cython"`` this code object; return the target name.
 
