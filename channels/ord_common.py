@@ -88,7 +88,7 @@ ORD_AREA_TEXT = f"({ORD_AREA_CM2 * 1e-4!r} * metre**2)"
 
 def ghk_text(permeability: str, z: int, c_in: str, c_out: str, gamma_out: float = 1.0,
              gamma_in: float = 1.0) -> str:
-    """Brian2 expression (amp) of ORd's GHK current of the whole cell,
+    r"""Brian2 expression (amp) of ORd's GHK current of the whole cell,
 
     .. math::
 
